@@ -125,3 +125,26 @@ export const FlexRestoreJob = Schema.Struct({
  * @category models
  */
 export interface FlexRestoreJob extends Schema.Schema.Type<typeof FlexRestoreJob> {}
+
+/**
+ * Checks the literal values of a reference against the spec's patterns and
+ * returns every problem (empty when all are valid). Values that are not yet
+ * known (`undefined`, e.g. a CDKTF token or a Terraform unknown) are skipped by
+ * the caller passing only what it knows.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const checkRef = (
+  ref: Partial<Record<keyof FlexRestoreJobRef, unknown>>,
+): Array<{ field: keyof FlexRestoreJobRef; value: string; rule: string }> => {
+  const problems: Array<{ field: keyof FlexRestoreJobRef; value: string; rule: string }> = []
+  for (const field of ["groupId", "name", "restoreJobId"] as const) {
+    if (!(field in ref) || ref[field] === undefined) continue
+    const value = ref[field]
+    if (typeof value !== "string" || !Patterns[field].test(value)) {
+      problems.push({ field, value: typeof value === "string" ? value : String(value), rule: PatternRules[field] })
+    }
+  }
+  return problems
+}
