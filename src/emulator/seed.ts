@@ -12,7 +12,10 @@
  */
 export const EmulatorSeed = {
   groupId: "6650f1a2b3c4d5e6f7a8b9c0",
+  /** A second project, with no clusters; the `completed` job restored into it. */
   otherGroupId: "6650f1a2b3c4d5e6f7a8b9ff",
+  /** A project the emulator's keys may not read: every lookup in it answers 403. */
+  forbiddenGroupId: "6650f1a2b3c4d5e6f7a8b903",
   clusterName: "flex-demo",
   dedicatedClusterName: "dedicated-demo",
   jobs: {
