@@ -1,0 +1,337 @@
+/**
+ * Authentication of requests to Atlas, one layer per mode: a ready bearer
+ * token, a service account (OAuth client credentials, cached token), and API
+ * keys (HTTP Digest with nonce reuse). `AtlasAuth.layerConfig` picks the mode
+ * resolved from options and the environment.
+ *
+ * Each mode wraps the transport's `send`: it adds credentials and handles the
+ * round trips its scheme needs (a challenge, a token), so callers see one
+ * response per request whatever the mode.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Deferred, Duration, Effect, Layer, Redacted, Result, Schema, Semaphore } from "effect"
+import { HttpClientRequest } from "effect/http"
+import { AuthError, ResponseDecodeError, Timeout, TransportError } from "./AtlasError.js"
+import type { AtlasConfig, ResolvedAuth } from "./AtlasConfig.js"
+import { AtlasTransport } from "./AtlasTransport.js"
+import type { RawResponse } from "./AtlasTransport.js"
+import { digestAuthorization, parseDigestChallenge } from "./DigestChallenge.js"
+import type { DigestChallenge } from "./DigestChallenge.js"
+
+/**
+ * What an authenticated send can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type AuthSendError = TransportError | ResponseDecodeError | AuthError | Timeout
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface AtlasAuthShape {
+  /** Which mode this is, for diagnostics. */
+  readonly mode: ResolvedAuth["_tag"]
+  /** Sends a request with credentials; a 401 that survives the mode's own retry is returned as is. */
+  readonly send: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<RawResponse, AuthSendError>
+}
+
+const pathAndQuery = (url: string): string => {
+  const u = new URL(url)
+  return u.pathname + u.search
+}
+
+const basic = (user: string, secret: Redacted.Redacted<string>) =>
+  // RFC 6749 §2.3.1: both parts form-encoded before base64.
+  `Basic ${Buffer.from(
+    `${encodeURIComponent(user).replace(/%20/g, "+")}:${encodeURIComponent(Redacted.value(secret)).replace(/%20/g, "+")}`,
+  ).toString("base64")}`
+
+const TokenResponse = Schema.Struct({
+  access_token: Schema.String,
+  expires_in: Schema.optionalKey(Schema.Number),
+  token_type: Schema.optionalKey(Schema.String),
+})
+
+const authErrorFrom = (what: string, response: RawResponse): AuthError => {
+  let errorCode: string | undefined = response.headers["x-error-code"]
+  let detail: string | undefined
+  try {
+    const body = JSON.parse(response.body) as unknown
+    if (body && typeof body === "object") {
+      const b = body as Record<string, unknown>
+      if (typeof b["errorCode"] === "string") errorCode = b["errorCode"]
+      else if (typeof b["error"] === "string") errorCode = b["error"]
+      if (typeof b["detail"] === "string") detail = b["detail"]
+      else if (typeof b["error_description"] === "string") detail = b["error_description"]
+    }
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  return new AuthError({
+    reason: `${what} failed${detail ? `: ${detail}` : ""}`,
+    status: response.status,
+    ...(errorCode ? { errorCode } : {}),
+  })
+}
+
+/**
+ * The shortest time before expiry at which a token is renewed: 10 minutes, or
+ * a tenth of its lifetime when that is shorter.
+ */
+const renewMargin = (lifetimeMillis: number) => Math.min(10 * 60_000, lifetimeMillis / 10)
+
+/**
+ * @since 0.1.0
+ * @category services
+ */
+export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atlas-flex-restore/AtlasAuth") {
+  /**
+   * A ready bearer token, sent as is.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static readonly layerAccessToken = (
+    accessToken: Redacted.Redacted<string>,
+  ): Layer.Layer<AtlasAuth, never, AtlasTransport> =>
+    Layer.effect(
+      AtlasAuth,
+      Effect.gen(function* () {
+        const transport = yield* AtlasTransport
+        return AtlasAuth.of({
+          mode: "AccessToken",
+          send: (request) =>
+            transport.send(
+              HttpClientRequest.setHeader(request, "authorization", `Bearer ${Redacted.value(accessToken)}`),
+            ),
+        })
+      }),
+    )
+
+  /**
+   * A service account: a token from `POST {base}/api/oauth/token`, cached and
+   * renewed shortly before it expires, one refresh at a time however many
+   * calls wait; on a 401 the token is dropped and the request retried once.
+   * The token is revoked when the layer is released.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static readonly layerServiceAccount = (
+    clientId: string,
+    clientSecret: Redacted.Redacted<string>,
+  ): Layer.Layer<AtlasAuth, never, AtlasTransport> =>
+    Layer.effect(
+      AtlasAuth,
+      Effect.gen(function* () {
+        const transport = yield* AtlasTransport
+        const lock = yield* Semaphore.make(1)
+        let current: { readonly token: Redacted.Redacted<string>; readonly renewAt: number } | undefined
+        const authorization = basic(clientId, clientSecret)
+
+        const fetchToken = Effect.gen(function* () {
+          const response = yield* transport.send(
+            HttpClientRequest.post(`${transport.baseUrl}/api/oauth/token`).pipe(
+              HttpClientRequest.setHeaders({ authorization, accept: "application/json" }),
+              HttpClientRequest.bodyText("grant_type=client_credentials", "application/x-www-form-urlencoded"),
+            ),
+          )
+          if (response.status !== 200) return yield* authErrorFrom("the service account token request", response)
+          const decoded = Schema.decodeUnknownResult(TokenResponse)(safeJson(response.body))
+          if (Result.isFailure(decoded)) {
+            return yield* new AuthError({
+              reason: "the token endpoint answered without an access_token",
+              status: response.status,
+            })
+          }
+          const now = yield* Clock.currentTimeMillis
+          const lifetime = Math.max(0, (decoded.success.expires_in ?? 3600) * 1000)
+          current = {
+            token: Redacted.make(decoded.success.access_token),
+            renewAt: now + lifetime - renewMargin(lifetime),
+          }
+          return current.token
+        })
+
+        const token = Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          if (current !== undefined && now < current.renewAt) return current.token
+          return yield* Semaphore.withPermits(
+            lock,
+            1,
+          )(
+            Effect.gen(function* () {
+              // Whoever held the lock before may have refreshed it already.
+              const now = yield* Clock.currentTimeMillis
+              if (current !== undefined && now < current.renewAt) return current.token
+              return yield* fetchToken
+            }),
+          )
+        })
+
+        const sendWith = (
+          request: HttpClientRequest.HttpClientRequest,
+          retried: boolean,
+        ): Effect.Effect<RawResponse, AuthSendError> =>
+          Effect.gen(function* () {
+            const used = yield* token
+            const response = yield* transport.send(
+              HttpClientRequest.setHeader(request, "authorization", `Bearer ${Redacted.value(used)}`),
+            )
+            if (response.status === 401 && !retried) {
+              // Revoked or expired early: drop it, unless another call already did.
+              if (current?.token === used) current = undefined
+              return yield* sendWith(request, true)
+            }
+            return response
+          })
+
+        yield* Effect.addFinalizer(() =>
+          Effect.suspend(() => {
+            const last = current
+            current = undefined
+            if (last === undefined) return Effect.void
+            return transport
+              .send(
+                HttpClientRequest.post(`${transport.baseUrl}/api/oauth/revoke`).pipe(
+                  HttpClientRequest.setHeaders({ authorization, accept: "application/json" }),
+                  HttpClientRequest.bodyText(
+                    `token=${encodeURIComponent(Redacted.value(last.token))}&token_type_hint=access_token`,
+                    "application/x-www-form-urlencoded",
+                  ),
+                ),
+              )
+              .pipe(Effect.timeout(Duration.seconds(5)), Effect.ignore)
+          }),
+        )
+
+        return AtlasAuth.of({ mode: "ServiceAccount", send: (request) => sendWith(request, false) })
+      }),
+    )
+
+  /**
+   * API keys over HTTP Digest. One challenge serves many requests: the nonce
+   * is reused with an increasing `nc`, concurrent first calls wait for a
+   * single challenge, and a 401 (stale nonce or not) re-challenges once.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static readonly layerDigest = (
+    publicKey: string,
+    privateKey: Redacted.Redacted<string>,
+  ): Layer.Layer<AtlasAuth, never, AtlasTransport> =>
+    Layer.effect(
+      AtlasAuth,
+      Effect.gen(function* () {
+        const transport = yield* AtlasTransport
+        let nonce: { readonly challenge: DigestChallenge; nc: number } | undefined
+        // Set while one call fetches the first challenge; the others wait on it.
+        let pending: Deferred.Deferred<void> | undefined
+
+        const authorize = (
+          request: HttpClientRequest.HttpClientRequest,
+          state: { challenge: DigestChallenge; nc: number },
+        ) =>
+          HttpClientRequest.setHeader(
+            request,
+            "authorization",
+            digestAuthorization({
+              challenge: state.challenge,
+              username: publicKey,
+              password: privateKey,
+              method: request.method,
+              uri: pathAndQuery(request.url),
+              nc: ++state.nc,
+            }),
+          )
+
+        const adopt = (response: RawResponse) =>
+          Effect.suspend(() => {
+            const parsed = parseDigestChallenge(response.headers["www-authenticate"])
+            if (Result.isFailure(parsed)) return Effect.fail(parsed.failure)
+            const state = { challenge: parsed.success, nc: 0 }
+            nonce = state
+            return Effect.succeed(state)
+          })
+
+        const sendAuthorized = (
+          request: HttpClientRequest.HttpClientRequest,
+          state: { challenge: DigestChallenge; nc: number },
+          fresh: boolean,
+        ): Effect.Effect<RawResponse, AuthSendError> =>
+          Effect.gen(function* () {
+            const response = yield* transport.send(authorize(request, state))
+            if (response.status !== 401) return response
+            const next = parseDigestChallenge(response.headers["www-authenticate"])
+            // A reused nonce may have expired without the server saying stale;
+            // a fresh one refused without stale=true means wrong keys.
+            if (Result.isSuccess(next) && (!fresh || next.success.stale)) {
+              const renewed = { challenge: next.success, nc: 0 }
+              if (nonce === state || nonce === undefined) nonce = renewed
+              return yield* sendAuthorized(request, renewed, true).pipe(
+                Effect.map((r) => {
+                  if (r.status === 401 && nonce === renewed) nonce = undefined
+                  return r
+                }),
+              )
+            }
+            return response
+          })
+
+        const send = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<RawResponse, AuthSendError> =>
+          Effect.suspend(() => {
+            if (nonce !== undefined) return sendAuthorized(request, nonce, false)
+            if (pending !== undefined) return Effect.flatMap(Deferred.await(pending), () => send(request))
+            const done = Deferred.makeUnsafe<void>()
+            pending = done
+            const release = Effect.sync(() => {
+              if (pending === done) pending = undefined
+              Deferred.doneUnsafe(done, Effect.void)
+            })
+            // Unauthenticated first: Atlas answers with the challenge, nothing else.
+            return transport.send(request).pipe(
+              Effect.flatMap((response) => {
+                if (response.status !== 401) return Effect.succeed(response)
+                return adopt(response).pipe(
+                  Effect.tap(() => release),
+                  Effect.flatMap((state) => sendAuthorized(request, state, true)),
+                )
+              }),
+              Effect.ensuring(release),
+            )
+          })
+
+        return AtlasAuth.of({ mode: "ApiKey", send })
+      }),
+    )
+
+  /**
+   * The layer of the mode a resolved configuration names.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static readonly layerConfig = (config: Pick<AtlasConfig, "auth">): Layer.Layer<AtlasAuth, never, AtlasTransport> => {
+    const auth = config.auth
+    switch (auth._tag) {
+      case "AccessToken":
+        return AtlasAuth.layerAccessToken(auth.accessToken)
+      case "ServiceAccount":
+        return AtlasAuth.layerServiceAccount(auth.clientId, auth.clientSecret)
+      case "ApiKey":
+        return AtlasAuth.layerDigest(auth.publicKey, auth.privateKey)
+    }
+  }
+}
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}

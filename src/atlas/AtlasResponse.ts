@@ -1,0 +1,144 @@
+/**
+ * Turning a raw Atlas response into a decoded job or a typed error: envelope
+ * unwrapping, lenient decoding, and the status → error class mapping.
+ *
+ * @since 0.1.0
+ */
+import { Result, Schema } from "effect"
+import {
+  BadRequest,
+  Forbidden,
+  NotFound,
+  RateLimited,
+  ResponseDecodeError,
+  ServerError,
+  Unauthorized,
+  UnexpectedStatus,
+} from "./AtlasError.js"
+import type { ApiError, ApiErrorFields } from "./AtlasError.js"
+import type { RawResponse } from "./AtlasTransport.js"
+import { FlexRestoreJob } from "./FlexRestoreJob.js"
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const parse = (body: string): Result.Result<unknown, string> => {
+  try {
+    return Result.succeed(JSON.parse(body))
+  } catch (e) {
+    return Result.fail(body.trim() === "" ? "the body is empty" : `the body is not JSON (${(e as Error).message})`)
+  }
+}
+
+/**
+ * Seconds to wait from a `Retry-After` value (delta-seconds or an HTTP date).
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseRetryAfter = (value: string | undefined, nowMillis: number): number | undefined => {
+  if (value === undefined) return undefined
+  const trimmed = value.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed)
+  const date = Date.parse(trimmed)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, Math.ceil((date - nowMillis) / 1000))
+}
+
+/**
+ * The API error fields of a body, read leniently: wrong types are dropped,
+ * `parameters` may hold anything.
+ */
+const errorFields = (status: number, body: unknown, headers: RawResponse["headers"]): ApiErrorFields => {
+  const b = isObject(body) ? body : {}
+  const errorCode = typeof b["errorCode"] === "string" ? b["errorCode"] : headers["x-error-code"]
+  const fields: { -readonly [K in keyof ApiErrorFields]: ApiErrorFields[K] } = { status }
+  if (errorCode) fields.errorCode = errorCode
+  if (typeof b["detail"] === "string") fields.detail = b["detail"]
+  if (typeof b["reason"] === "string") fields.reason = b["reason"]
+  if (Array.isArray(b["parameters"])) fields.parameters = b["parameters"]
+  const brd = b["badRequestDetail"]
+  if (isObject(brd)) {
+    const list = Array.isArray(brd["fields"]) ? brd["fields"] : undefined
+    fields.badRequestDetail =
+      list === undefined
+        ? {}
+        : {
+            fields: list.filter(isObject).map((f) => ({
+              ...(typeof f["field"] === "string" ? { field: f["field"] } : {}),
+              ...(typeof f["description"] === "string" ? { description: f["description"] } : {}),
+            })),
+          }
+  }
+  return fields
+}
+
+/**
+ * The typed error for a non-2xx status.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const apiError = (
+  status: number,
+  body: unknown,
+  headers: RawResponse["headers"],
+  retryAfterSeconds: number | undefined,
+): ApiError => {
+  const fields = errorFields(status, body, headers)
+  switch (true) {
+    case status === 400:
+      return new BadRequest(fields)
+    case status === 401:
+      return new Unauthorized(fields)
+    case status === 403:
+      return new Forbidden(fields)
+    case status === 404:
+      return new NotFound(fields)
+    case status === 429:
+      return new RateLimited(retryAfterSeconds === undefined ? fields : { ...fields, retryAfterSeconds })
+    case status >= 500 && status <= 599:
+      return new ServerError(fields)
+    default:
+      return new UnexpectedStatus(fields)
+  }
+}
+
+const decodeJob = Schema.decodeUnknownResult(FlexRestoreJob)
+
+/**
+ * Reads a response: the job on 2xx, else the typed error. With `envelope`,
+ * a `{ status, content }` body stands for its content with that status.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const interpretResponse = (
+  response: RawResponse,
+  options: { readonly envelope: boolean; readonly nowMillis: number },
+): Result.Result<FlexRestoreJob, ApiError | ResponseDecodeError> => {
+  let status = response.status
+  let body = parse(response.body)
+  if (options.envelope && Result.isSuccess(body) && isObject(body.success)) {
+    const wrapped = body.success
+    if (typeof wrapped["status"] === "number" && "content" in wrapped) {
+      status = wrapped["status"]
+      body = Result.succeed(wrapped["content"])
+    }
+  }
+  if (status >= 200 && status <= 299) {
+    if (Result.isFailure(body)) return Result.fail(new ResponseDecodeError({ status, reason: body.failure }))
+    if (!isObject(body.success)) {
+      const kind = Array.isArray(body.success) ? "an array" : body.success === null ? "null" : typeof body.success
+      return Result.fail(new ResponseDecodeError({ status, reason: `expected a JSON object, got ${kind}` }))
+    }
+    const job = decodeJob(body.success)
+    if (Result.isFailure(job)) {
+      return Result.fail(
+        new ResponseDecodeError({ status, reason: `not shaped like a restore job: ${job.failure.message}` }),
+      )
+    }
+    return Result.succeed(job.success)
+  }
+  const retryAfter = parseRetryAfter(response.headers["retry-after"], options.nowMillis)
+  return Result.fail(apiError(status, Result.isSuccess(body) ? body.success : undefined, response.headers, retryAfter))
+}
