@@ -80,14 +80,22 @@ const propertyOf = Object.fromEntries(
 ) as Record<keyof FlexRestoreJobRef, ConfigProperty>
 
 /**
- * The problems of the given inputs. Tokens (values only known at plan time,
- * e.g. another construct's attribute) pass unchecked; so do absent ones.
+ * Whether a value is only known at plan time: a CDKTF token (another
+ * construct's attribute, a variable), or a string holding a Terraform
+ * template (`"${var.project_id}"`), which Terraform evaluates in JSON syntax.
+ */
+const isUnknown = (value: unknown): boolean =>
+  Token.isUnresolved(value) || (typeof value === "string" && value.includes("${"))
+
+/**
+ * The problems of the given inputs. Values only known at plan time pass
+ * unchecked; so do absent ones.
  */
 const problemsOf = (inputs: Partial<Record<ConfigProperty, unknown>>): Array<ConfigProblem> => {
   const known: Partial<Record<keyof FlexRestoreJobRef, unknown>> = {}
   for (const property of Object.keys(properties) as Array<ConfigProperty>) {
     const value = inputs[property]
-    if (value === undefined || Token.isUnresolved(value)) continue
+    if (value === undefined || isUnknown(value)) continue
     known[properties[property]] = value
   }
   return checkRef(known).map((p) => ({ property: propertyOf[p.field], value: p.value, rule: p.rule }))
