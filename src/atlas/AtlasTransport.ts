@@ -38,7 +38,8 @@ export interface AtlasTransportShape {
 }
 
 const describe = (error: HttpClientError.HttpClientError): string => {
-  const reason = error.reason
+  const reason = error.reason as HttpClientError.HttpClientError["reason"] | undefined
+  if (reason === undefined) return error instanceof Error ? error.message : String(error)
   const cause = (reason as { cause?: unknown }).cause
   // undici hides the useful part (ECONNREFUSED, UND_ERR_SOCKET) in cause.cause.
   const inner = (cause as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause

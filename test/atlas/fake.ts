@@ -3,7 +3,7 @@
  * handler that returns a Web `Response`, and every request is recorded.
  */
 import { Effect, Layer } from "effect"
-import { HttpClient, HttpClientResponse } from "effect/http"
+import { HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
 
 export interface SeenRequest {
   readonly method: string
@@ -17,7 +17,7 @@ export type Handler = (request: SeenRequest, index: number) => Response | Promis
 export interface Fake {
   readonly layer: Layer.Layer<HttpClient.HttpClient>
   readonly requests: Array<SeenRequest>
-  /** Requests whose fetch was aborted. */
+  /** Requests aborted before their response arrived. */
   readonly aborted: Array<SeenRequest>
 }
 
@@ -38,11 +38,14 @@ export const fake = (handler: Handler): Fake => {
         }
         const index = requests.length
         requests.push(seen)
-        signal.addEventListener("abort", () => aborted.push(seen), { once: true })
+        let settled = false
+        signal.addEventListener("abort", () => settled || aborted.push(seen), { once: true })
         const response = await handler(seen, index)
+        settled = true
         return HttpClientResponse.fromWeb(request, response)
       },
-      catch: (cause) => cause as never,
+      catch: (cause) =>
+        new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) }),
     }),
   )
   return { layer: Layer.succeed(HttpClient.HttpClient, client), requests, aborted }
