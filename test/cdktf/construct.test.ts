@@ -11,7 +11,7 @@ import {
 import { flexRestoreJobDataSource, PROVIDER_SOURCE } from "../../src/datasource/schema.js"
 import { EmulatorSeed } from "../../src/emulator/seed.js"
 
-const valid = {
+const valid: { readonly projectId: string; readonly name: string; readonly restoreJobId: string } = {
   projectId: EmulatorSeed.groupId,
   name: EmulatorSeed.clusterName,
   restoreJobId: EmulatorSeed.jobs.completed,
