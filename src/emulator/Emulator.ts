@@ -81,6 +81,11 @@ export interface EmulatorOptions {
    * @default { capacity: 1200, refillPerSecond: 20 } - 1,200 a minute, the limit Atlas shows for this endpoint
    */
   readonly rateLimit?: RateLimitOptions | false
+  /**
+   * A token bucket in front of `POST /api/oauth/token` (Atlas limits it per IP and client), or `false` for none.
+   * @default false
+   */
+  readonly tokenRateLimit?: RateLimitOptions | false
   /** Lifetime of tokens from the token endpoint; fractions are allowed for tests. @default 3600 */
   readonly tokenTtlSeconds?: number
   /** Lifetime of a digest nonce; after it, requests with it get 401 `stale=true`. @default 300000 */
@@ -141,7 +146,7 @@ export interface RunningEmulator {
   readonly port: number
   readonly credentials: EmulatorCredentials
   stats(): EmulatorStats
-  /** Zeroes the counters (the connection maxima restart from the current counts) and refills the rate-limit bucket. */
+  /** Zeroes the counters (the connection maxima restart from the current counts) and refills the rate-limit buckets. */
   resetStats(): void
   /** Replaces the fault rules. */
   setFaults(rules: ReadonlyArray<FaultRule>): void
@@ -178,6 +183,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   const digest = new DigestAuth(credentials.publicKey, credentials.privateKey, options.nonceTtlMillis ?? 300_000)
   const tokens = new AccessTokens(credentials.accessToken, tokenTtlMillis)
   const bucket = rateLimit === undefined ? undefined : new TokenBucket(rateLimit, now())
+  const tokenBucket = options.tokenRateLimit ? new TokenBucket(options.tokenRateLimit, now()) : undefined
   const faults = new FaultRules()
   faults.set(options.faults ?? [])
 
@@ -420,7 +426,16 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
 
   const oauth = async (req: IncomingMessage, url: URL): Promise<Reply> => {
     const isToken = url.pathname === "/api/oauth/token"
-    if (isToken) stats.tokenRequests++
+    if (isToken) {
+      stats.tokenRequests++
+      const taken = tokenBucket?.take(now())
+      if (taken !== undefined && !taken.allowed)
+        return errorReply(429, "RATE_LIMITED", {
+          detail: `Too many token requests. Please retry after ${taken.retryAfterSeconds} seconds.`,
+          parameters: [taken.retryAfterSeconds],
+          headers: { "retry-after": String(taken.retryAfterSeconds) },
+        })
+    }
     if (req.method !== "POST")
       return errorReply(405, "METHOD_NOT_ALLOWED", {
         detail: `Use POST on ${url.pathname}.`,
@@ -657,6 +672,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
         maxConcurrentRequests: activeRequests,
       })
       bucket?.refill(now())
+      tokenBucket?.refill(now())
     },
     setFaults: (rules) => faults.set(rules),
     clearFaults: () => faults.clear(),

@@ -216,6 +216,26 @@ describe("emulator: service accounts and bearer tokens", () => {
     expect(emulator.stats().digestChallenges).toBe(0)
   })
 
+  it("rate-limits the token endpoint when asked", async () => {
+    const limited = await startEmulator({ tokenRateLimit: { capacity: 2, refillPerSecond: 0.1 } })
+    try {
+      const basicAuth = basic(limited.credentials.clientId, limited.credentials.clientSecret)
+      const ask = () =>
+        fetch(limited.url + "/api/oauth/token", {
+          method: "POST",
+          headers: { authorization: basicAuth, "content-type": "application/x-www-form-urlencoded" },
+          body: "grant_type=client_credentials",
+        })
+      expect([(await ask()).status, (await ask()).status]).toEqual([200, 200])
+      const refused = await ask()
+      expect(refused.status).toBe(429)
+      expect(refused.headers.get("retry-after")).toBe("10")
+      expect(limited.stats()).toMatchObject({ tokenRequests: 3, tokensIssued: 2 })
+    } finally {
+      await limited.stop()
+    }
+  })
+
   it("accepts the credentials given as options instead of the defaults", async () => {
     const custom = await startEmulator({ credentials: { accessToken: "custom-token" } })
     try {
