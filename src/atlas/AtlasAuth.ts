@@ -78,10 +78,11 @@ const authErrorFrom = (what: string, response: RawResponse): AuthError => {
 }
 
 /**
- * The shortest time before expiry at which a token is renewed: 10 minutes, or
- * a tenth of its lifetime when that is shorter.
+ * How long before expiry a token is renewed: 10 minutes for Atlas's one-hour
+ * tokens (as the Terraform provider does), a sixth of the lifetime for
+ * shorter ones, so a short-lived token is still used for most of its life.
  */
-const renewMargin = (lifetimeMillis: number) => Math.min(10 * 60_000, lifetimeMillis / 10)
+const renewMargin = (lifetimeMillis: number) => Math.min(10 * 60_000, lifetimeMillis / 6)
 
 /**
  * @since 0.1.0

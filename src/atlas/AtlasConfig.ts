@@ -266,9 +266,11 @@ export const checkBaseUrl = (
   raw: string,
   allowInsecureHttp: boolean,
 ): { readonly url: string; readonly problem: InvalidRequest | undefined } => {
+  // Credentials in a URL are a secret like any other: never echo them.
+  const shown = raw.replace(/\/\/[^/?#]*@/, "//***@")
   const problem = (rule: string) => ({
-    url: raw,
-    problem: new InvalidRequest({ fields: [{ field: "baseUrl", value: raw, rule }] }),
+    url: shown,
+    problem: new InvalidRequest({ fields: [{ field: "baseUrl", value: shown, rule }] }),
   })
   let url: URL
   try {
