@@ -1,0 +1,20 @@
+/**
+ * The one failure the CLI adds to the service's: `wait` saw the job finish
+ * as FAILED. Atlas answered fine; the restore itself did not work.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class JobFailed extends Schema.TaggedError<JobFailed>()("JobFailed", {
+  restoreJobId: Schema.String,
+  elapsedMillis: Schema.Number,
+}) {
+  override get message(): string {
+    return `Restore job ${this.restoreJobId} finished with status FAILED`
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The entry point of the `atlas-flex-restore` executable: wires the CLI to
+ * the process (stdout, stderr, environment, signals) and to the real service
+ * and emulator, loaded only by the commands that use them.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import { runCli } from "./runCli.js"
+
+// A closed pipe (`... | head -1`) is a normal way for a reader to stop.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0)
+    throw error
+  })
+}
+
+const untilSignal = Effect.callback<string>((resume) => {
+  const on = (signal: NodeJS.Signals) => resume(Effect.succeed(signal))
+  process.once("SIGINT", on)
+  process.once("SIGTERM", on)
+  return Effect.sync(() => {
+    process.off("SIGINT", on)
+    process.off("SIGTERM", on)
+  })
+})
+
+const code = await runCli(process.argv.slice(2), {
+  io: {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    env: process.env,
+  },
+  jobsLayer: async () => (await import("../atlas/layer.js")).FlexRestoreJobsLive.layerFetch,
+  startEmulator: async () => (await import("../emulator/index.js")).startEmulator,
+  providerSchema: async () => (await import("../datasource/schema.js")).providerSchemaJson(),
+  untilSignal,
+})
+process.exitCode = code
+// Idle keep-alive sockets must not hold the exit back; output is flushed by then.
+setTimeout(() => process.exit(code), 2_000).unref()
