@@ -22,6 +22,7 @@ import {
   htmlReply,
   resourceReply,
   VersionedContentType,
+  type ErrorDetails,
   type PaddedBody,
   type Reply,
   type Shape,
@@ -288,12 +289,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     const pretty = flag(url, "pretty")
     const envelope = flag(url, "envelope")
     const shape: Shape = { pretty: pretty === true, envelope: envelope === true }
-    const fail = (
-      status: number,
-      code: string,
-      detail: string,
-      extra: Omit<Parameters<typeof errorReply>[2], "detail"> = {},
-    ) => errorReply(status, code, { ...extra, detail, headers: { ...limitHeaders, ...extra.headers } }, shape)
+    const fail = (status: number, code: string, detail: string, extra: Omit<ErrorDetails, "detail"> = {}) =>
+      errorReply(status, code, { ...extra, detail, headers: { ...limitHeaders, ...extra.headers } }, shape)
 
     if (taken !== undefined && !taken.allowed) {
       return fail(
