@@ -1,0 +1,99 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer } from "effect"
+import { TestClock } from "effect/testing"
+import type { AtlasClientOptions } from "../../src/atlas/AtlasConfig.js"
+import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
+import type { WaitOptions } from "../../src/atlas/FlexRestoreJobs.js"
+import { FlexRestoreJobsLive } from "../../src/atlas/layer.js"
+import { fake, json, JOB_BODY, REF } from "./fake.js"
+
+const options: AtlasClientOptions = { baseUrl: "https://atlas.test", auth: { accessToken: "t" }, env: {} }
+
+/** A job whose status follows `statuses`, one per poll, then stays on the last. */
+const scripted = (statuses: ReadonlyArray<string>) =>
+  fake((_, i) => json(200, { ...JOB_BODY, status: statuses[Math.min(i, statuses.length - 1)] }))
+
+const waitFor = (f: ReturnType<typeof fake>, wait: WaitOptions) =>
+  FlexRestoreJobs.use((jobs) => jobs.wait(REF, wait)).pipe(
+    Effect.provide(FlexRestoreJobsLive.layer(options).pipe(Layer.provide(f.layer))),
+  )
+
+const settle = Effect.promise(() => new Promise<void>((r) => setTimeout(r, 1)))
+const advance = (millis: number, steps: number) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < steps; i++) {
+      yield* settle
+      yield* TestClock.adjust(millis / steps)
+      yield* settle
+    }
+  })
+
+describe("wait", () => {
+  it.effect("polls at the interval until COMPLETED and reports each status change", () => {
+    const f = scripted(["PENDING", "PENDING", "QUEUED", "RUNNING", "RUNNING", "COMPLETED"])
+    const changes: Array<[string | undefined, number]> = []
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(
+        waitFor(f, {
+          interval: "2 seconds",
+          onStatusChange: (job, ms) => Effect.sync(() => changes.push([job.status, ms])),
+        }),
+      )
+      yield* advance(12_000, 24)
+      const job = yield* Fiber.join(fiber)
+      assert.strictEqual(job.status, "COMPLETED")
+      assert.strictEqual(f.requests.length, 6)
+      assert.deepStrictEqual(changes, [
+        ["PENDING", 0],
+        ["QUEUED", 4000],
+        ["RUNNING", 6000],
+        ["COMPLETED", 10_000],
+      ])
+    })
+  })
+
+  it.effect("returns a FAILED job rather than failing", () => {
+    const f = scripted(["RUNNING", "FAILED"])
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(waitFor(f, { interval: 1000 }))
+      yield* advance(2000, 4)
+      const job = yield* Fiber.join(fiber)
+      assert.strictEqual(job.status, "FAILED")
+    })
+  })
+
+  it.effect("fails with WaitTimeout and the last status past the overall timeout", () => {
+    const f = scripted(["PENDING", "RUNNING"])
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(Effect.flip(waitFor(f, { interval: 1000, timeout: "10 seconds" })))
+      yield* advance(11_000, 22)
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "WaitTimeout")
+      if (error._tag === "WaitTimeout") {
+        assert.strictEqual(error.lastStatus, "RUNNING")
+        assert.strictEqual(error.afterMillis, 10_000)
+      }
+      assert.include(error.message, "RUNNING")
+      assert.isAtMost(f.requests.length, 11)
+    })
+  })
+
+  it.effect("stops at the first error that is not transient", () => {
+    const f = fake((_, i) => (i < 2 ? json(200, { status: "RUNNING" }) : json(404, { error: 404, errorCode: "X" })))
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(Effect.flip(waitFor(f, { interval: 1000 })))
+      yield* advance(3000, 6)
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "NotFound")
+    })
+  })
+
+  it.effect("passes envelope to each poll", () => {
+    const f = fake(() => json(200, { status: 200, content: { ...JOB_BODY, status: "COMPLETED" } }))
+    return Effect.gen(function* () {
+      const job = yield* waitFor(f, { envelope: true })
+      assert.strictEqual(job.status, "COMPLETED")
+      assert.strictEqual(f.requests[0]!.url.searchParams.get("envelope"), "true")
+    })
+  })
+})
