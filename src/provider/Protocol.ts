@@ -1,0 +1,218 @@
+/**
+ * The gRPC services the plugin serves, built from the JSON descriptor of our
+ * `.proto` subset (`proto/descriptor.ts`, generated) with `protobufjs/light`:
+ * no `.proto` parsing at start-up. Messages cross as plain objects with the
+ * proto's field names; int64 as strings, enums by name, bytes as `Buffer`,
+ * unset fields absent.
+ *
+ * @since 0.1.0
+ */
+import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js"
+import protobuf from "protobufjs/light.js"
+import type { Diagnostic } from "./Diagnostics.js"
+import type { DynamicValue } from "./CtyMsgpack.js"
+import { descriptor } from "./proto/descriptor.js"
+
+/**
+ * The fully qualified names of the services.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const ServiceNames = {
+  provider: "tfplugin6.Provider",
+  controller: "plugin.GRPCController",
+  health: "grpc.health.v1.Health",
+} as const
+
+const conversion: protobuf.IConversionOptions = { longs: String, enums: String, defaults: false, oneofs: true }
+
+let root: protobuf.Root | undefined
+
+const lookupRoot = (): protobuf.Root => {
+  if (root === undefined) {
+    root = protobuf.Root.fromJSON(descriptor as unknown as protobuf.INamespace)
+    root.resolveAll()
+  }
+  return root
+}
+
+/**
+ * The codec of one message type, by its fully qualified name.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const messageCodec = (name: string) => {
+  const type = lookupRoot().lookupType(name)
+  return {
+    encode: (value: object): Buffer => {
+      const bytes = type.encode(type.fromObject(value as Record<string, unknown>)).finish()
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    },
+    decode: (bytes: Uint8Array): any => type.toObject(type.decode(bytes), conversion),
+  }
+}
+
+/**
+ * The grpc-js definition of a service: every method unary.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const serviceDefinition = (serviceName: string): ServiceDefinition => {
+  const service = lookupRoot().lookupService(serviceName)
+  const definition: Record<string, MethodDefinition<any, any>> = {}
+  for (const method of service.methodsArray) {
+    const request = messageCodec(method.resolvedRequestType!.fullName.slice(1))
+    const response = messageCodec(method.resolvedResponseType!.fullName.slice(1))
+    definition[method.name] = {
+      path: `/${serviceName}/${method.name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: request.encode,
+      requestDeserialize: request.decode,
+      responseSerialize: response.encode,
+      responseDeserialize: response.decode,
+      originalName: method.name.charAt(0).toLowerCase() + method.name.slice(1),
+    }
+  }
+  return definition
+}
+
+/**
+ * The names of the provider RPCs in the subset.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ProviderRpc =
+  | "GetMetadata"
+  | "GetProviderSchema"
+  | "ValidateProviderConfig"
+  | "ValidateResourceConfig"
+  | "ValidateDataResourceConfig"
+  | "UpgradeResourceState"
+  | "ConfigureProvider"
+  | "ReadResource"
+  | "PlanResourceChange"
+  | "ApplyResourceChange"
+  | "ImportResourceState"
+  | "MoveResourceState"
+  | "ReadDataSource"
+  | "ValidateEphemeralResourceConfig"
+  | "OpenEphemeralResource"
+  | "RenewEphemeralResource"
+  | "CloseEphemeralResource"
+  | "GetFunctions"
+  | "CallFunction"
+  | "StopProvider"
+
+/**
+ * A schema attribute as the protocol carries it (`type` is JSON bytes).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SchemaAttribute {
+  readonly name: string
+  readonly type: Buffer
+  readonly description: string
+  readonly description_kind: "PLAIN" | "MARKDOWN"
+  readonly required?: boolean
+  readonly optional?: boolean
+  readonly computed?: boolean
+  readonly sensitive?: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Schema {
+  readonly version: number | string
+  readonly block: {
+    readonly version: number | string
+    readonly attributes: ReadonlyArray<SchemaAttribute>
+    readonly description: string
+    readonly description_kind: "PLAIN" | "MARKDOWN"
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerCapabilities {
+  readonly plan_destroy?: boolean
+  readonly get_provider_schema_optional?: boolean
+  readonly move_resource_state?: boolean
+}
+
+/**
+ * The requests and responses of the provider RPCs, by RPC name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Messages {
+  GetMetadata: {
+    request: {}
+    response: {
+      server_capabilities?: ServerCapabilities
+      diagnostics?: ReadonlyArray<Diagnostic>
+      data_sources?: ReadonlyArray<{ type_name: string }>
+    }
+  }
+  GetProviderSchema: {
+    request: {}
+    response: {
+      provider?: Schema
+      data_source_schemas?: Readonly<Record<string, Schema>>
+      diagnostics?: ReadonlyArray<Diagnostic>
+      server_capabilities?: ServerCapabilities
+    }
+  }
+  ValidateProviderConfig: {
+    request: { config?: DynamicValue }
+    response: { diagnostics?: ReadonlyArray<Diagnostic> }
+  }
+  ValidateDataResourceConfig: {
+    request: { type_name?: string; config?: DynamicValue }
+    response: { diagnostics?: ReadonlyArray<Diagnostic> }
+  }
+  ConfigureProvider: {
+    request: { terraform_version?: string; config?: DynamicValue }
+    response: { diagnostics?: ReadonlyArray<Diagnostic> }
+  }
+  ReadDataSource: {
+    request: { type_name?: string; config?: DynamicValue }
+    response: { state?: DynamicValue; diagnostics?: ReadonlyArray<Diagnostic> }
+  }
+  StopProvider: {
+    request: {}
+    response: { Error?: string }
+  }
+}
+
+/**
+ * The RPCs this provider does not support, which answer with a diagnostic
+ * (`CallFunction` with a function error).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const UnsupportedRpcs = [
+  "ValidateResourceConfig",
+  "UpgradeResourceState",
+  "ReadResource",
+  "PlanResourceChange",
+  "ApplyResourceChange",
+  "ImportResourceState",
+  "MoveResourceState",
+  "ValidateEphemeralResourceConfig",
+  "OpenEphemeralResource",
+  "RenewEphemeralResource",
+  "CloseEphemeralResource",
+  "CallFunction",
+] as const satisfies ReadonlyArray<ProviderRpc>
