@@ -1,0 +1,172 @@
+/**
+ * The plugin's gRPC server: mutual TLS on 127.0.0.1 with the client
+ * certificate Terraform passes in `PLUGIN_CLIENT_CERT`, the provider service,
+ * go-plugin's controller (Shutdown) and the health service. Every handler
+ * answers: an exception becomes an error diagnostic, never a gRPC error.
+ *
+ * @since 0.1.0
+ */
+import * as grpc from "@grpc/grpc-js"
+import { makeServerCertificate } from "./Certificate.js"
+import type { ServerCertificate } from "./Certificate.js"
+import { errorDiagnostic, Summaries } from "./Diagnostics.js"
+import { handshakeLine } from "./Handshake.js"
+import type { Logger } from "./Log.js"
+import { serviceDefinition, ServiceNames, UnsupportedRpcs } from "./Protocol.js"
+import type { ProviderRpc } from "./Protocol.js"
+import type { ProviderServer } from "./ProviderServer.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PluginServerOptions {
+  readonly provider: ProviderServer
+  readonly log: Logger
+  /**
+   * Terraform's client certificate (PEM), from `PLUGIN_CLIENT_CERT`: only a
+   * client holding it is served. `"plaintext"` is for the debug mode alone
+   * (`--debug`, `TF_REATTACH_PROVIDERS`), still on 127.0.0.1 only.
+   */
+  readonly clientCertPem: string | "plaintext"
+  /** @default a fresh one */
+  readonly certificate?: ServerCertificate
+  /** Called once Shutdown has been answered (not in plaintext debug mode, which outlives commands). */
+  readonly onShutdown: () => void
+  /** Called with each phase's duration in ms, for the start-up breakdown. */
+  readonly onTiming?: (phase: "proto" | "certificate" | "listen", millis: number) => void
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunningPluginServer {
+  readonly port: number
+  readonly certificate: ServerCertificate
+  /** The handshake line, newline included. */
+  readonly handshake: string
+  /** Stops the server: calls in flight get a moment to finish. */
+  readonly stop: () => Promise<void>
+}
+
+type Handler = (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => void
+
+/**
+ * Starts the server on 127.0.0.1 with an ephemeral port.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const startPluginServer = async (options: PluginServerOptions): Promise<RunningPluginServer> => {
+  const { provider, log } = options
+  let mark = performance.now()
+  const lap = (phase: "proto" | "certificate" | "listen") => {
+    const now = performance.now()
+    options.onTiming?.(phase, now - mark)
+    mark = now
+  }
+
+  const definitions = {
+    provider: serviceDefinition(ServiceNames.provider),
+    controller: serviceDefinition(ServiceNames.controller),
+    health: serviceDefinition(ServiceNames.health),
+  }
+  lap("proto")
+  const certificate = options.certificate ?? makeServerCertificate()
+  lap("certificate")
+
+  const unary =
+    <Req, Res>(rpc: string, handle: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>) =>
+    (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+      const started = performance.now()
+      log.log("trace", "rpc start", { rpc })
+      Promise.resolve()
+        .then(() => handle(call.request, call))
+        .then(
+          (response) => {
+            log.log("debug", "rpc done", { rpc, millis: Math.round((performance.now() - started) * 1000) / 1000 })
+            callback(null, response)
+          },
+          (error: unknown) => {
+            const message = provider.scrub(error instanceof Error ? error.message : String(error))
+            log.log("error", "rpc failed", { rpc, error: message })
+            callback(null, { diagnostics: [errorDiagnostic(Summaries.Internal, `${rpc}: ${message}`)] } as Res)
+          },
+        )
+    }
+
+  const providerHandlers: Record<string, Handler> = {
+    GetMetadata: unary("GetMetadata", () => provider.getMetadata()),
+    GetProviderSchema: unary("GetProviderSchema", () => provider.getProviderSchema()),
+    ValidateProviderConfig: unary("ValidateProviderConfig", (request) => provider.validateProviderConfig(request)),
+    ValidateDataResourceConfig: unary("ValidateDataResourceConfig", (request) =>
+      provider.validateDataResourceConfig(request),
+    ),
+    ConfigureProvider: unary("ConfigureProvider", (request) => provider.configureProvider(request)),
+    ReadDataSource: unary("ReadDataSource", (request, call) => {
+      // Terraform cancelling the call (its context) stops the read too.
+      const controller = new AbortController()
+      call.on("cancelled", () => controller.abort())
+      return provider.readDataSource(request, controller.signal)
+    }),
+    StopProvider: unary("StopProvider", () => provider.stopProvider()),
+    GetFunctions: unary("GetFunctions", () => ({})),
+  }
+  for (const rpc of UnsupportedRpcs) {
+    providerHandlers[rpc] = unary(rpc, (request: { type_name?: string; name?: string; target_type_name?: string }) => {
+      const answer = provider.unsupported(rpc as ProviderRpc, request.type_name ?? request.target_type_name)
+      return rpc === "CallFunction"
+        ? { error: { text: `${answer.diagnostics[0]!.summary}: ${answer.diagnostics[0]!.detail}` } }
+        : answer
+    })
+  }
+
+  let shuttingDown = false
+  const server = new grpc.Server()
+  server.addService(definitions.provider, providerHandlers)
+  server.addService(definitions.health, {
+    Check: unary("Health.Check", () => ({ status: "SERVING" })),
+  })
+  server.addService(definitions.controller, {
+    Shutdown: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      log.log("debug", "shutdown requested")
+      callback(null, {})
+      if (shuttingDown || plaintext) return
+      shuttingDown = true
+      // Let the answer reach Terraform, then go: it waits for the process to exit.
+      setImmediate(() => options.onShutdown())
+    },
+  })
+
+  const plaintext = options.clientCertPem === "plaintext"
+  const credentials = plaintext
+    ? grpc.ServerCredentials.createInsecure()
+    : grpc.ServerCredentials.createSsl(
+        Buffer.from(options.clientCertPem),
+        [{ cert_chain: Buffer.from(certificate.certPem), private_key: Buffer.from(certificate.keyPem) }],
+        true,
+      )
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", credentials, (error, port) => (error ? reject(error) : resolve(port))),
+  )
+  lap("listen")
+
+  return {
+    port,
+    certificate,
+    handshake: handshakeLine({ host: "127.0.0.1", port }, plaintext ? undefined : certificate.der),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown()
+          resolve()
+        }, 200)
+        force.unref()
+        server.tryShutdown(() => {
+          clearTimeout(force)
+          resolve()
+        })
+      }),
+  }
+}

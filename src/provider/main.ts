@@ -1,0 +1,118 @@
+/**
+ * The plugin process: checks that Terraform started it, serves the provider
+ * over mutual TLS on 127.0.0.1, writes the handshake line as the only output
+ * on stdout, and lives until Terraform says Shutdown, sends SIGTERM or goes
+ * away. SIGINT is ignored, as go-plugin servers do: Terraform cancels through
+ * StopProvider. Stdin is never read: it is Terraform's own stdin, inherited,
+ * and reading it could take an answer meant for Terraform's prompt.
+ *
+ * `--debug` serves plaintext on 127.0.0.1 until interrupted and prints the
+ * `TF_REATTACH_PROVIDERS` value that points Terraform at it.
+ * `ATLAS_PROVIDER_TIMINGS=1` logs the start-up breakdown on stderr.
+ *
+ * @since 0.1.0
+ */
+import { bootMillis } from "./startClock.js"
+import { hasMagicCookie, NotStartedByTerraform, offersProtocol6, ProtocolVersions } from "./Handshake.js"
+import { hclogTimestamp, levelFromEnv, makeLogger } from "./Log.js"
+import { startPluginServer } from "./Plugin.js"
+import { ProviderServer } from "./ProviderServer.js"
+import { PROVIDER_SOURCE } from "../datasource/schema.js"
+
+const loadedMillis = performance.now()
+
+/**
+ * Runs the plugin in this process.
+ *
+ * @since 0.1.0
+ * @category main
+ */
+export const main = async (argv: ReadonlyArray<string> = process.argv.slice(2)): Promise<void> => {
+  const env = process.env
+  const debug = argv.includes("--debug")
+  const fail = (message: string) => {
+    process.stderr.write(message.endsWith("\n") ? message : message + "\n")
+    process.exit(1)
+  }
+  if (!debug) {
+    if (!hasMagicCookie(env)) return fail(NotStartedByTerraform)
+    if (!env["PLUGIN_CLIENT_CERT"]) {
+      return fail(
+        "PLUGIN_CLIENT_CERT is not set: this plugin serves only over mutual TLS with the certificate Terraform passes.",
+      )
+    }
+    if (!offersProtocol6(env)) {
+      return fail(
+        `Terraform offered plugin protocols ${env["PLUGIN_PROTOCOL_VERSIONS"]}; this provider speaks protocol 6 (Terraform 1.0 or later).`,
+      )
+    }
+  }
+
+  let provider: ProviderServer | undefined
+  const log = makeLogger({
+    level: debug ? "debug" : levelFromEnv(env),
+    write: (line) => process.stderr.write(line),
+    scrub: (text) => (provider === undefined ? text : provider.scrub(text)),
+  })
+  provider = new ProviderServer({ env, log })
+
+  const timings: Record<string, number> = { boot: bootMillis, load: loadedMillis - bootMillis }
+  const running = await startPluginServer({
+    provider,
+    log,
+    clientCertPem: debug ? "plaintext" : env["PLUGIN_CLIENT_CERT"]!,
+    onShutdown: () => void stop("shutdown"),
+    onTiming: (phase, millis) => {
+      timings[phase] = millis
+    },
+  })
+
+  let stopping = false
+  const stop = async (why: string) => {
+    if (stopping) return
+    stopping = true
+    log.log("debug", "stopping", { why })
+    await provider!.close(1000)
+    await running.stop()
+    process.exit(0)
+  }
+  process.on("SIGTERM", () => void stop("SIGTERM"))
+  process.on("SIGINT", () => (debug ? void stop("SIGINT") : log.log("debug", "SIGINT ignored")))
+  // Terraform killed without a Shutdown: this process is reparented.
+  const parent = process.ppid
+  setInterval(() => {
+    if (process.ppid !== parent) void stop("parent exited")
+  }, 500).unref()
+
+  if (debug) {
+    const reattach = {
+      [PROVIDER_SOURCE]: {
+        Protocol: "grpc",
+        ProtocolVersion: ProtocolVersions.app,
+        Pid: process.pid,
+        Test: true,
+        Addr: { Network: "tcp", String: `127.0.0.1:${running.port}` },
+      },
+    }
+    process.stdout.write(
+      `Provider started in debug mode. To attach Terraform, set in its environment:\n\n` +
+        `\tTF_REATTACH_PROVIDERS='${JSON.stringify(reattach)}'\n\n`,
+    )
+    // Keep the process alive until SIGINT or SIGTERM.
+    setInterval(() => {}, 1 << 30)
+  } else {
+    process.stdout.write(running.handshake)
+  }
+  if (env["ATLAS_PROVIDER_TIMINGS"] === "1") {
+    timings["total"] = performance.now()
+    process.stderr.write(
+      JSON.stringify({
+        "@level": "info",
+        "@message": "start-up timings (ms)",
+        "@module": "atlas-flex-restore",
+        "@timestamp": hclogTimestamp(performance.timeOrigin + performance.now()),
+        ...timings,
+      }) + "\n",
+    )
+  }
+}
