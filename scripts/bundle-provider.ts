@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import { rm } from "node:fs/promises"
 import { resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as esbuild from "esbuild"
@@ -30,10 +31,13 @@ export const bundleProvider = async (
   options: { readonly root?: string; readonly outdir?: string; readonly minify?: boolean } = {},
 ): Promise<esbuild.Metafile> => {
   const root = options.root ?? process.cwd()
+  const outdir = resolve(root, options.outdir ?? "dist/provider")
+  // Chunk names carry content hashes: clear the old ones.
+  await rm(outdir, { recursive: true, force: true })
   const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: { "terraform-provider-mongodbatlas": "src/provider/entry.ts" },
-    outdir: options.outdir ?? "dist/provider",
+    outdir,
     outExtension: { ".js": ".mjs" },
     chunkNames: "chunks/[name]-[hash]",
     bundle: true,

@@ -72,8 +72,14 @@ export const main = async (argv: ReadonlyArray<string> = process.argv.slice(2)):
     if (stopping) return
     stopping = true
     log.log("debug", "stopping", { why })
+    const started = performance.now()
     await provider!.close(1000)
+    const released = performance.now()
     await running.stop()
+    log.log("debug", "stopped", {
+      release_millis: Math.round(released - started),
+      server_millis: Math.round(performance.now() - released),
+    })
     process.exit(0)
   }
   process.on("SIGTERM", () => void stop("SIGTERM"))

@@ -1,0 +1,247 @@
+/**
+ * End to end: the real terraform starts the bundled plugin through
+ * `dev_overrides` and reads restore jobs from the emulator running in this
+ * process.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { toState } from "../../src/datasource/model.js"
+import { providerSchemaJson } from "../../src/datasource/schema.js"
+import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
+import type { RunningEmulator } from "../../src/emulator/index.js"
+import { Summaries } from "../../src/provider/Diagnostics.js"
+import { buildPlugin } from "./pluginProcess.js"
+import type { BuiltPlugin } from "./pluginProcess.js"
+import { baseEnv, cliConfig, runTerraform, terraformVersion, workdir } from "./terraform.js"
+
+const version = terraformVersion()
+if (version === undefined) {
+  console.warn(
+    "\n!!! terraform is not on PATH: the provider's end-to-end tests are SKIPPED. Install terraform >= 1.11 to run them. !!!\n",
+  )
+}
+
+const ref: { readonly project_id: string; readonly name: string; readonly restore_job_id: string } = {
+  project_id: EmulatorSeed.groupId,
+  name: EmulatorSeed.clusterName,
+  restore_job_id: EmulatorSeed.jobs.completed,
+}
+
+const config = (providerBlock: string, data: Partial<typeof ref> = {}) => {
+  const r = { ...ref, ...data }
+  return `terraform {
+  required_providers {
+    mongodbatlas = { source = "registry.terraform.io/atlas-flex/mongodbatlas" }
+  }
+}
+
+provider "mongodbatlas" {
+${providerBlock}
+}
+
+data "mongodbatlas_flex_restore_job" "this" {
+  project_id     = "${r.project_id}"
+  name           = "${r.name}"
+  restore_job_id = "${r.restore_job_id}"
+}
+
+output "job" {
+  value = data.mongodbatlas_flex_restore_job.this
+}
+`
+}
+
+describe.skipIf(version === undefined)(`terraform ${version} through the plugin`, () => {
+  let plugin: BuiltPlugin
+  let emulator: RunningEmulator
+  let root: string
+  let cli: string
+  const secrets = () => [
+    emulator.credentials.privateKey,
+    emulator.credentials.clientSecret,
+    emulator.credentials.accessToken,
+  ]
+
+  beforeAll(async () => {
+    ;[plugin, emulator] = await Promise.all([buildPlugin(), startEmulator({ host: "127.0.0.1", port: 0 })])
+    root = mkdtempSync(join(tmpdir(), "atlas-provider-e2e-"))
+    cli = cliConfig(root, plugin.binDir)
+  })
+  afterAll(async () => {
+    await emulator?.stop()
+    plugin?.cleanup()
+    if (root) rmSync(root, { recursive: true, force: true })
+  })
+
+  const tf = (dir: string, args: Array<string>, env: Record<string, string> = {}) =>
+    runTerraform(
+      dir,
+      [...args, "-no-color"].filter((a) => a !== "-no-color" || args[0] !== "output"),
+      {
+        ...baseEnv(cli, dir),
+        ...env,
+      },
+    )
+
+  /** The job exactly as the emulator serves it, read with raw fetch. */
+  const emulatorJob = async (id: string) => {
+    const response = await fetch(
+      `${emulator.url}/api/atlas/v2/groups/${ref.project_id}/flexClusters/${ref.name}/backup/restoreJobs/${id}`,
+      {
+        headers: {
+          accept: "application/vnd.atlas.2024-11-13+json",
+          authorization: `Bearer ${emulator.credentials.accessToken}`,
+        },
+      },
+    )
+    expect(response.status).toBe(200)
+    return (await response.json()) as Record<string, never>
+  }
+
+  const applyAndCompare = async (dir: string, env: Record<string, string> = {}) => {
+    const apply = await tf(dir, ["apply", "-auto-approve"], env)
+    expect(apply.stderr).toBe("")
+    expect(apply.code).toBe(0)
+    const output = await tf(dir, ["output", "-json"], env)
+    expect(output.code).toBe(0)
+    expect(JSON.parse(output.stdout).job.value).toEqual(toState(ref, await emulatorJob(ref.restore_job_id)))
+    const everything = apply.stdout + output.stdout + readFileSync(join(dir, "terraform.tfstate"), "utf8")
+    for (const secret of secrets()) expect(everything).not.toContain(secret)
+  }
+
+  const c = () => emulator.credentials
+  const modes: ReadonlyArray<{ name: string; block: () => string; env: () => Record<string, string> }> = [
+    {
+      name: "API key in the provider block",
+      block: () =>
+        `  base_url = "${emulator.url}"\n  public_key = "${c().publicKey}"\n  private_key = "${c().privateKey}"`,
+      env: () => ({}),
+    },
+    {
+      name: "service account in the provider block",
+      block: () =>
+        `  base_url = "${emulator.url}"\n  client_id = "${c().clientId}"\n  client_secret = "${c().clientSecret}"`,
+      env: () => ({}),
+    },
+    {
+      name: "access token in the provider block",
+      block: () => `  base_url = "${emulator.url}"\n  access_token = "${c().accessToken}"`,
+      env: () => ({}),
+    },
+    {
+      name: "API key from the environment",
+      block: () => "",
+      env: () => ({
+        MONGODB_ATLAS_BASE_URL: emulator.url,
+        MONGODB_ATLAS_PUBLIC_API_KEY: c().publicKey,
+        MONGODB_ATLAS_PRIVATE_API_KEY: c().privateKey,
+      }),
+    },
+    {
+      name: "service account from the environment",
+      block: () => "",
+      env: () => ({
+        MONGODB_ATLAS_BASE_URL: emulator.url,
+        MONGODB_ATLAS_CLIENT_ID: c().clientId,
+        MONGODB_ATLAS_CLIENT_SECRET: c().clientSecret,
+      }),
+    },
+    {
+      name: "access token from the environment",
+      block: () => "",
+      env: () => ({ MONGODB_ATLAS_BASE_URL: emulator.url, MONGODB_ATLAS_ACCESS_TOKEN: c().accessToken }),
+    },
+  ]
+
+  it("plans: the data source is read during plan, its values shown", async () => {
+    const dir = workdir(root, config(modes[0]!.block()))
+    const plan = await tf(dir, ["plan"])
+    expect(plan.stderr).toBe("")
+    expect(plan.code).toBe(0)
+    expect(plan.stdout).toContain("data.mongodbatlas_flex_restore_job.this: Read complete")
+    expect(plan.stdout).toContain('status                      = "COMPLETED"')
+    for (const secret of secrets()) expect(plan.stdout).not.toContain(secret)
+  })
+
+  for (const mode of modes) {
+    it(`applies, and terraform output equals the emulator's job mapped: ${mode.name}`, async () => {
+      const before = emulator.stats()
+      await applyAndCompare(workdir(root, config(mode.block())), mode.env())
+      const after = emulator.stats()
+      expect(after.apiRequests).toBeGreaterThan(before.apiRequests)
+      if (mode.name.startsWith("service account")) expect(after.tokensIssued).toBeGreaterThan(before.tokensIssued)
+      if (mode.name.startsWith("API key")) expect(after.digestChallenges).toBeGreaterThan(before.digestChallenges)
+    })
+  }
+
+  it("reads with an unknown provider block (built from a resource), falling back to the environment", async () => {
+    const main = config(`  base_url = terraform_data.later.output`).replace(
+      'provider "mongodbatlas"',
+      'resource "terraform_data" "later" {\n  input = "unused"\n}\n\nprovider "mongodbatlas"',
+    )
+    const dir = workdir(root, main)
+    const plan = await tf(dir, ["plan"], {
+      MONGODB_ATLAS_BASE_URL: emulator.url,
+      MONGODB_ATLAS_ACCESS_TOKEN: c().accessToken,
+    })
+    expect(plan.stderr).toBe("")
+    expect(plan.code).toBe(0)
+    expect(plan.stdout).toContain("Read complete")
+  })
+
+  it("a malformed id: a diagnostic on that attribute, and no HTTP request at all", async () => {
+    const dir = workdir(root, config(modes[2]!.block(), { restore_job_id: "not-a-job-id" }))
+    const before = emulator.stats().requests
+    const plan = await tf(dir, ["plan"])
+    expect(plan.code).toBe(1)
+    expect(plan.stderr).toContain(`Error: ${Summaries.InvalidRequest}`)
+    // With an attribute path terraform quotes the attribute's own line.
+    expect(plan.stderr).toContain('restore_job_id = "not-a-job-id"')
+    expect(plan.stderr).toContain("24 lower-case hexadecimal digits")
+    expect(emulator.stats().requests).toBe(before)
+  })
+
+  it("an unknown job: a not-found diagnostic with Atlas's error code", async () => {
+    const dir = workdir(root, config(modes[2]!.block(), { restore_job_id: "66a0000000000000000000ee" }))
+    const plan = await tf(dir, ["plan"])
+    expect(plan.code).toBe(1)
+    expect(plan.stderr).toContain(`Error: ${Summaries.NotFound}`)
+    expect(plan.stderr).toContain("Atlas error code: RESOURCE_NOT_FOUND")
+  })
+
+  it("a non-flex cluster: the hint, on the name attribute", async () => {
+    const dir = workdir(root, config(modes[2]!.block(), { name: EmulatorSeed.dedicatedClusterName }))
+    const plan = await tf(dir, ["plan"])
+    expect(plan.code).toBe(1)
+    expect(plan.stderr).toContain(`Error: ${Summaries.BadRequest}`)
+    expect(plan.stderr).toContain("CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API")
+    expect(plan.stderr).toContain("is not a flex cluster")
+    expect(plan.stderr).toContain(`name           = "${EmulatorSeed.dedicatedClusterName}"`)
+  })
+
+  it("bad credentials: an authentication diagnostic that shows no secret", async () => {
+    const wrong = "wrong-private-key-0123456789"
+    const dir = workdir(
+      root,
+      config(`  base_url = "${emulator.url}"\n  public_key = "${c().publicKey}"\n  private_key = "${wrong}"`),
+    )
+    const plan = await tf(dir, ["plan"])
+    expect(plan.code).toBe(1)
+    expect(plan.stderr).toContain(`Error: ${Summaries.Unauthorized}`)
+    expect(plan.stderr + plan.stdout).not.toContain(wrong)
+    const none = workdir(root, config(`  base_url = "${emulator.url}"`))
+    const missing = await tf(none, ["plan"])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain(`Error: ${Summaries.AuthError}`)
+    expect(missing.stderr).toContain("MONGODB_ATLAS_ACCESS_TOKEN")
+  })
+
+  it("terraform providers schema -json equals the schema JSON the generator uses", async () => {
+    const dir = workdir(root, config(""))
+    const result = await tf(dir, ["providers", "schema", "-json"])
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual(providerSchemaJson())
+  })
+})

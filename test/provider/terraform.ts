@@ -1,0 +1,75 @@
+/**
+ * Test helpers for running the real `terraform` against the plugin: a CLI
+ * configuration with `dev_overrides` (no `terraform init`), a working
+ * directory per case, and an asynchronous runner (the emulator answers from
+ * the test process, so its event loop must stay free).
+ */
+import { execFileSync, spawn } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { PROVIDER_SOURCE } from "../../src/datasource/schema.js"
+
+/** The installed terraform's version, or undefined when there is none. */
+export const terraformVersion = (): string | undefined => {
+  try {
+    return (
+      JSON.parse(
+        execFileSync("terraform", ["version", "-json"], {
+          encoding: "utf8",
+          env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" },
+        }),
+      ) as { terraform_version: string }
+    ).terraform_version
+  } catch {
+    return undefined
+  }
+}
+
+/** Writes a CLI configuration that serves our provider from `binDir`; returns its path. */
+export const cliConfig = (dir: string, binDir: string): string => {
+  const file = join(dir, "cli.tfrc")
+  writeFileSync(
+    file,
+    `provider_installation {\n  dev_overrides {\n    "${PROVIDER_SOURCE}" = "${binDir}"\n  }\n  direct {}\n}\n`,
+  )
+  return file
+}
+
+/** A fresh working directory holding `main.tf`. */
+export const workdir = (root: string, mainTf: string): string => {
+  const dir = mkdtempSync(join(root, "case-"))
+  writeFileSync(join(dir, "main.tf"), mainTf)
+  return dir
+}
+
+export interface TerraformResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export const runTerraform = (
+  cwd: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+): Promise<TerraformResult> =>
+  new Promise((resolve, reject) => {
+    const child = spawn("terraform", [...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
+
+/** The base environment of a terraform run: nothing inherited but PATH and HOME. */
+export const baseEnv = (cliConfigFile: string, dataDir: string): Record<string, string> => ({
+  PATH: process.env["PATH"] ?? "",
+  HOME: process.env["HOME"] ?? tmpdir(),
+  TF_CLI_CONFIG_FILE: cliConfigFile,
+  TF_DATA_DIR: join(dataDir, ".terraform"),
+  CHECKPOINT_DISABLE: "1",
+  TF_IN_AUTOMATION: "1",
+})
