@@ -85,7 +85,8 @@ const propertyOf = Object.fromEntries(
  * template (`"${var.project_id}"`), which Terraform evaluates in JSON syntax.
  */
 const isUnknown = (value: unknown): boolean =>
-  Token.isUnresolved(value) || (typeof value === "string" && value.includes("${"))
+  // Encoded string tokens read `${TfToken[...]}`: any string without "${" is a plain literal.
+  typeof value === "string" ? value.includes("${") : Token.isUnresolved(value)
 
 /**
  * The problems of the given inputs. Values only known at plan time pass

@@ -31,6 +31,9 @@ beforeAll(async () => {
     outdir: join(work, "bundle"),
     metafile: true,
     logLevel: "silent",
+    // As tsc compiles the generated binding (src/cdktf/tsconfig.generated.json): its type-only
+    // use of `Construct` is elided, so `constructs` is not imported.
+    tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: false } },
   })
   metafile = result.metafile
 }, 60_000)
@@ -57,11 +60,8 @@ const externalsReached = (followDynamic: boolean): Set<string> => {
 }
 
 describe("import cost of atlas-flex-restore/cdktf", () => {
-  it("statically imports cdktf and constructs only; effect only behind the lookup's dynamic import", () => {
-    expect([...externalsReached(false)].filter((p) => !p.startsWith("node:")).sort()).toStrictEqual([
-      "cdktf",
-      "constructs",
-    ])
+  it("statically imports cdktf only; effect only behind the lookup's dynamic import", () => {
+    expect([...externalsReached(false)].filter((p) => !p.startsWith("node:")).sort()).toStrictEqual(["cdktf"])
     const lazy = [...externalsReached(true)]
     expect(lazy).toContain("effect")
     expect(lazy.some((p) => p.startsWith("effect/") && p.includes("http"))).toBe(true)
