@@ -8,7 +8,8 @@
  */
 import { Context, Effect, Layer, Option, Semaphore } from "effect"
 import { HttpClient, HttpClientResponse } from "effect/http"
-import type { HttpClientError, HttpClientRequest } from "effect/http"
+import { HttpClientError } from "effect/http"
+import type { HttpClientRequest } from "effect/http"
 import { ResponseDecodeError, TransportError } from "./AtlasError.js"
 import type { AtlasConfig } from "./AtlasConfig.js"
 
@@ -52,25 +53,24 @@ const describe = (error: HttpClientError.HttpClientError): string => {
 const tooLarge = (status: number, max: number) =>
   new ResponseDecodeError({ status, reason: `the response body is larger than ${max} bytes` })
 
-const readWeb = (web: Response, status: number, max: number): Promise<string> => {
-  const declared = Number(web.headers.get("content-length"))
-  if (Number.isFinite(declared) && declared > max) {
-    void web.body?.cancel().catch(() => {})
-    return Promise.reject(tooLarge(status, max))
-  }
+const readWeb = (web: Response, status: number, max: number, signal: AbortSignal): Promise<string> => {
   if (web.body === null) return Promise.resolve("")
   const reader = web.body.getReader()
+  // Interruption (a timeout) cancels the read, which aborts the request.
+  const cancel = () => void reader.cancel().catch(() => {})
+  signal.addEventListener("abort", cancel, { once: true })
   const chunks: Array<Uint8Array> = []
   let size = 0
   const pump = (): Promise<string> =>
     reader.read().then(({ done, value }) => {
       if (done) {
-        if (chunks.length === 1) return new TextDecoder().decode(chunks[0])
-        return new TextDecoder().decode(Buffer.concat(chunks, size))
+        signal.removeEventListener("abort", cancel)
+        return new TextDecoder().decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
       }
       size += value.byteLength
       if (size > max) {
-        void reader.cancel().catch(() => {})
+        signal.removeEventListener("abort", cancel)
+        cancel()
         throw tooLarge(status, max)
       }
       chunks.push(value)
@@ -79,30 +79,45 @@ const readWeb = (web: Response, status: number, max: number): Promise<string> =>
   return pump()
 }
 
+const decoder = new TextDecoder()
+
 const readBody = (
   response: HttpClientResponse.HttpClientResponse,
   max: number,
 ): Effect.Effect<string, TransportError | ResponseDecodeError> => {
+  const readFailed = (e: unknown) =>
+    e instanceof ResponseDecodeError
+      ? e
+      : new TransportError({
+          reason: `reading the response of ${response.request.method} ${response.request.url.split("?")[0]} failed: ${
+            HttpClientError.isHttpClientError(e) ? describe(e) : e instanceof Error ? e.message : String(e)
+          }`,
+        })
+  const declared = response.headers["content-length"]
+  if (declared !== undefined && /^\d+$/.test(declared)) {
+    // The common case: the size is known up front, so refuse or read at once.
+    if (Number(declared) > max) {
+      const web = HttpClientResponse.toWeb(response)
+      if (Option.isSome(web)) void web.value.body?.cancel().catch(() => {})
+      return Effect.fail(tooLarge(response.status, max))
+    }
+    return Effect.mapError(
+      Effect.map(response.arrayBuffer, (buf) => decoder.decode(buf)),
+      readFailed,
+    )
+  }
+  // Chunked: count bytes as they come and stop at the cap.
   const web = HttpClientResponse.toWeb(response)
   if (Option.isSome(web)) {
     return Effect.tryPromise({
-      try: () => readWeb(web.value, response.status, max),
-      catch: (e) =>
-        e instanceof ResponseDecodeError
-          ? e
-          : new TransportError({
-              reason: `reading the response of ${response.request.method} ${response.request.url.split("?")[0]} failed: ${
-                e instanceof Error ? e.message : String(e)
-              }`,
-            }),
+      try: (signal) => readWeb(web.value, response.status, max, signal),
+      catch: readFailed,
     })
   }
   return response.arrayBuffer.pipe(
-    Effect.mapError((e) => new TransportError({ reason: describe(e) })),
+    Effect.mapError(readFailed),
     Effect.flatMap((buf) =>
-      buf.byteLength > max
-        ? Effect.fail(tooLarge(response.status, max))
-        : Effect.succeed(new TextDecoder().decode(buf)),
+      buf.byteLength > max ? Effect.fail(tooLarge(response.status, max)) : Effect.succeed(decoder.decode(buf)),
     ),
   )
 }
@@ -126,7 +141,9 @@ export class AtlasTransport extends Context.Service<AtlasTransport, AtlasTranspo
     Layer.effect(
       AtlasTransport,
       Effect.gen(function* () {
-        const client = HttpClient.withScope(yield* HttpClient.HttpClient)
+        // Not `withScope`: a request is aborted on interruption (a timeout)
+        // while sending or reading, and not needlessly once it completed.
+        const client = yield* HttpClient.HttpClient
         const permits = yield* Semaphore.make(config.maxConnections)
         const max = config.maxResponseBytes
         const send = (request: HttpClientRequest.HttpClientRequest) =>
@@ -139,8 +156,6 @@ export class AtlasTransport extends Context.Service<AtlasTransport, AtlasTranspo
                 body,
               })),
             ),
-            // Closing the scope aborts a request that was cut short (timeout, interruption).
-            Effect.scoped,
             Semaphore.withPermits(permits, 1),
           )
         return AtlasTransport.of({ baseUrl: config.baseUrl, send })

@@ -24,6 +24,37 @@ export interface Fake {
 const bodyText = (body: { readonly _tag: string; readonly body?: unknown }): string =>
   body._tag === "Uint8Array" ? new TextDecoder().decode(body.body as Uint8Array) : ""
 
+/** Like fetch: aborting the request after the headers errors the body and cancels its source. */
+const linkBody = (response: Response, signal: AbortSignal): Response => {
+  if (response.body === null) return response
+  const source = response.body.getReader()
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => {
+      controller = c
+    },
+    pull: async (c) => {
+      const { done, value } = await source.read()
+      if (done) c.close()
+      else c.enqueue(value)
+    },
+    cancel: (reason) => source.cancel(reason),
+  })
+  signal.addEventListener(
+    "abort",
+    () => {
+      try {
+        controller?.error(new DOMException("This operation was aborted", "AbortError"))
+      } catch {
+        // already closed
+      }
+      source.cancel().catch(() => {})
+    },
+    { once: true },
+  )
+  return new Response(body, { status: response.status, headers: response.headers })
+}
+
 export const fake = (handler: Handler): Fake => {
   const requests: Array<SeenRequest> = []
   const aborted: Array<SeenRequest> = []
@@ -42,7 +73,7 @@ export const fake = (handler: Handler): Fake => {
         signal.addEventListener("abort", () => settled || aborted.push(seen), { once: true })
         const response = await handler(seen, index)
         settled = true
-        return HttpClientResponse.fromWeb(request, response)
+        return HttpClientResponse.fromWeb(request, linkBody(response, signal))
       },
       catch: (cause) =>
         new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) }),

@@ -181,6 +181,10 @@ describe("decoding", () => {
       if (error._tag === "ResponseDecodeError") assert.include(error.reason, "larger than 1000 bytes")
       const streamed = yield* failureOf(chunked, { ...base, maxResponseBytes: 1000 })
       assert.strictEqual(streamed._tag, "ResponseDecodeError")
+      const declared = fake(() => new Response(big, { status: 200, headers: { "content-length": String(big.length) } }))
+      const refused = yield* failureOf(declared, { ...base, maxResponseBytes: 1000 })
+      assert.strictEqual(refused._tag, "ResponseDecodeError")
+      assert.strictEqual((yield* getWith(declared, { ...base, maxResponseBytes: 4096 })).id, JOB_BODY.id)
       const ok = yield* getWith(f, { ...base, maxResponseBytes: 4096 })
       assert.strictEqual(ok.id, JOB_BODY.id)
     })
@@ -467,6 +471,36 @@ describe("timeout", () => {
       assert.strictEqual(f.aborted.length, 2)
     })
   })
+
+  for (const declared of [true, false]) {
+    it.effect(`aborts a body that stalls after the headers (${declared ? "known length" : "chunked"})`, () => {
+      let cancelled = 0
+      const f = fake(
+        () =>
+          new Response(
+            new ReadableStream({
+              start(c) {
+                c.enqueue(new TextEncoder().encode('{"id":'))
+              },
+              cancel() {
+                cancelled++
+              },
+            }),
+            { status: 200, headers: declared ? { "content-length": "100" } : {} },
+          ),
+      )
+      return Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(
+          Effect.flip(getWith(f, { ...base, timeout: "1 second", retry: { maxAttempts: 1 } })),
+        )
+        yield* advance(1_500, 10)
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "Timeout")
+        yield* settle
+        assert.strictEqual(cancelled, 1)
+      })
+    })
+  }
 
   it.effect("a slow first attempt that times out is followed by a successful retry", () => {
     const f = fake((_, i) => (i === 0 ? new Promise<Response>(() => {}) : json(200, JOB_BODY)))
