@@ -103,6 +103,10 @@ export interface GetInput {
   readonly envelope: boolean
   readonly pretty: boolean
   readonly baseUrl: Option.Option<string>
+  /** Time limit of one HTTP attempt, in milliseconds. */
+  readonly requestTimeout: number
+  /** Retries after a 429, a 5xx, a network error or a timed-out attempt. */
+  readonly retries: number
   readonly debug: boolean
 }
 
@@ -164,8 +168,9 @@ const getFlags = {
   ),
   output: Flag.Literals("output", ["json", "table"]).pipe(
     Flag.withAlias("o"),
+    Flag.withMetavar("json|table"),
     Flag.withDefault("json"),
-    Flag.withDescription("Output format: json, with the API's field names (default), or table"),
+    Flag.withDescription("json, with the API's field names (default), or table"),
   ),
   envelope: Flag.Boolean("envelope").pipe(
     Flag.withDefault(false),
@@ -179,6 +184,16 @@ const getFlags = {
     Flag.withMetavar("URL"),
     Flag.withDescription("Atlas base URL (default MONGODB_ATLAS_BASE_URL, else https://cloud.mongodb.com)"),
     Flag.optional,
+  ),
+  requestTimeout: duration("request-timeout", "30s", "Time limit of each HTTP attempt"),
+  retries: Flag.Int("retries").pipe(
+    Flag.withMetavar("N"),
+    Flag.withDefault(3),
+    Flag.withDescription("Retries after a 429, a 5xx, a network error or a timeout, with backoff (default 3)"),
+    Flag.filterMap(
+      (n) => (n >= 0 && n <= 20 ? Option.some(n) : Option.none()),
+      (n) => `${n} is not a number of retries from 0 to 20`,
+    ),
   ),
   debug: debugFlag,
 }

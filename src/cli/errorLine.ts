@@ -22,6 +22,7 @@ const flagOf: Record<string, string> = {
   groupId: "--group-id",
   name: "--name",
   restoreJobId: "--restore-job-id",
+  baseUrl: "--base-url (or MONGODB_ATLAS_BASE_URL)",
 }
 
 const credentialVariables =

@@ -88,9 +88,12 @@ const withJobs = <A, E>(
 ): Effect.Effect<A, E | AuthError> =>
   Effect.gen(function* () {
     const makeLayer = yield* Effect.promise(deps.jobsLayer)
-    const options: AtlasClientOptions = Option.isSome(input.baseUrl)
-      ? { env: deps.io.env, baseUrl: input.baseUrl.value }
-      : { env: deps.io.env }
+    const options: AtlasClientOptions = {
+      env: deps.io.env,
+      timeout: input.requestTimeout,
+      retry: { maxAttempts: input.retries + 1 },
+      ...(Option.isSome(input.baseUrl) ? { baseUrl: input.baseUrl.value } : {}),
+    }
     const program = Effect.gen(function* () {
       return yield* use(yield* FlexRestoreJobs)
     })
