@@ -1,0 +1,452 @@
+/**
+ * Benchmark of the Terraform provider plugin (issue 4), each figure measured
+ * side by side with its baseline in this run:
+ * - plugin start to handshake line against bare `node -e ""`, and where the
+ *   start-up goes (boot, module load, proto, certificate, listen);
+ * - `terraform plan` with 1 and 50 data sources against `terraform plan` of a
+ *   configuration with no provider (terraform's own cost), and a plan served
+ *   by one long-lived plugin (`--debug`, `TF_REATTACH_PROVIDERS`) for scale;
+ * - the plugin's own time per read beyond the HTTP round trip of raw `fetch`;
+ * - the alternatives chosen by measurement: how the protocol descriptor is
+ *   loaded, how the certificate is made, Effect in a lazy chunk.
+ * Needs `npm run build` (the bundle in dist/provider); `npm run bench` does it.
+ */
+import { execFileSync, spawn } from "node:child_process"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { pathToFileURL } from "node:url"
+import { encode } from "@msgpack/msgpack"
+import * as grpc from "@grpc/grpc-js"
+import * as esbuild from "esbuild"
+import { PROVIDER_SOURCE } from "../src/datasource/schema.js"
+import { EmulatorSeed, startEmulator } from "../src/emulator/index.js"
+import type { RunningEmulator } from "../src/emulator/index.js"
+import { MagicCookie } from "../src/provider/Handshake.js"
+import { serviceDefinition, ServiceNames } from "../src/provider/Protocol.js"
+import { ProviderServer } from "../src/provider/ProviderServer.js"
+import { median } from "./row.js"
+import type { BenchRow } from "./row.js"
+
+const root = resolve(import.meta.dirname, "../..")
+const bin = join(root, "bin", "terraform-provider-mongodbatlas")
+const ms = (x: number) => Math.round(x * 10) / 10
+
+const exec = (command: string, args: ReadonlyArray<string>, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string; millis: number }>((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(command, [...args], { ...options, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr, millis: performance.now() - started }))
+  })
+
+const clientCertificate = (dir: string) => {
+  const cert = join(dir, "client.pem")
+  const key = join(dir, "client.key")
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-521",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ].concat(["-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"]),
+    { stdio: "pipe" },
+  )
+  return { certPem: readFileSync(cert, "utf8"), keyPem: readFileSync(key, "utf8") }
+}
+
+interface Started {
+  readonly millis: number
+  readonly line: string
+  readonly timings: Record<string, number>
+  readonly child: ReturnType<typeof spawn>
+}
+
+/** Starts the plugin as Terraform does; resolves at the handshake line. */
+const startPlugin = (env: NodeJS.ProcessEnv): Promise<Started> =>
+  new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(bin, [], { env, stdio: ["ignore", "pipe", "pipe"] })
+    let out = ""
+    let err = ""
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d))
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d
+      if (!out.includes("\n")) return
+      const millis = performance.now() - started
+      // The timings line follows the handshake at once.
+      const read = () => {
+        const line = err.split("\n").find((l) => l.includes("start-up timings"))
+        if (line === undefined) return setTimeout(read, 2)
+        resolve({ millis, line: out.trim(), timings: JSON.parse(line), child })
+      }
+      read()
+    })
+    child.on("exit", (code) => (out.includes("\n") ? undefined : reject(new Error(`plugin exited ${code}: ${err}`))))
+  })
+
+const startup = async (pluginEnv: NodeJS.ProcessEnv, rounds: number): Promise<Array<BenchRow>> => {
+  const bare: Array<number> = []
+  const plugin: Array<number> = []
+  const phases: Record<string, Array<number>> = {}
+  for (let i = 0; i < rounds; i++) {
+    bare.push((await exec(process.execPath, ["-e", ""])).millis)
+    const s = await startPlugin(pluginEnv)
+    plugin.push(s.millis)
+    for (const phase of ["boot", "load", "proto", "certificate", "listen"])
+      (phases[phase] ??= []).push(s.timings[phase]!)
+    s.child.kill("SIGTERM")
+    await new Promise((r) => s.child.once("exit", r))
+  }
+  const ratio = median(plugin) / median(bare)
+  return [
+    {
+      issue: 4,
+      name: "plugin start to handshake / bare node -e ''",
+      value: ratio,
+      unit: "x",
+      target: "<= 2.5x",
+      met: ratio <= 2.5,
+      note: `${ms(median(plugin))} ms vs ${ms(median(bare))} ms, medians of ${rounds}`,
+    },
+    ...Object.entries(phases).map(([phase, xs]) => ({
+      issue: 4,
+      name: `plugin start-up: ${phase}`,
+      value: median(xs),
+      unit: "ms",
+      note:
+        phase === "boot"
+          ? "process start to the bundle's first line (node itself, bin wrapper)"
+          : phase === "load"
+            ? "evaluating the bundle: grpc-js, protobufjs/light, msgpack, schema"
+            : phase === "proto"
+              ? "protobufjs/light over the generated descriptor, 3 services"
+              : phase === "certificate"
+                ? "node:crypto P-256 key + hand-built DER"
+                : "TLS credentials + bind 127.0.0.1:0",
+    })),
+  ]
+}
+
+const mainTf = (count: number, emulator: RunningEmulator) => `terraform {
+  required_providers {
+    mongodbatlas = { source = "${PROVIDER_SOURCE}" }
+  }
+}
+provider "mongodbatlas" {
+  base_url     = "${emulator.url}"
+  access_token = "${emulator.credentials.accessToken}"
+}
+data "mongodbatlas_flex_restore_job" "this" {
+  count          = ${count}
+  project_id     = "${EmulatorSeed.groupId}"
+  name           = "${EmulatorSeed.clusterName}"
+  restore_job_id = "${EmulatorSeed.jobs.completed}"
+}
+output "status" {
+  value = data.mongodbatlas_flex_restore_job.this[*].status
+}
+`
+
+const plans = async (emulator: RunningEmulator, dir: string, rounds: number): Promise<Array<BenchRow>> => {
+  const rc = join(dir, "cli.tfrc")
+  writeFileSync(
+    rc,
+    `provider_installation {\n  dev_overrides {\n    "${PROVIDER_SOURCE}" = "${join(root, "bin")}"\n  }\n  direct {}\n}\n`,
+  )
+  const env = { PATH: process.env["PATH"] ?? "", HOME: dir, TF_CLI_CONFIG_FILE: rc, CHECKPOINT_DISABLE: "1" }
+  const workdir = (name: string, text: string) => {
+    const d = join(dir, name)
+    execFileSync("mkdir", ["-p", d])
+    writeFileSync(join(d, "main.tf"), text)
+    return d
+  }
+  const dirs = {
+    none: workdir("none", 'output "x" {\n  value = "no provider"\n}\n'),
+    one: workdir("one", mainTf(1, emulator)),
+    fifty: workdir("fifty", mainTf(50, emulator)),
+  }
+  const plan = async (d: string, extra: Record<string, string> = {}) => {
+    const r = await exec("terraform", ["plan", "-no-color", "-input=false"], { cwd: d, env: { ...env, ...extra } })
+    if (r.code !== 0) throw new Error(`terraform plan failed in ${d}: ${r.stderr}`)
+    return r.millis
+  }
+  // Warm the file cache once.
+  await plan(dirs.none)
+  await plan(dirs.one)
+  const t: Record<"none" | "one" | "fifty", Array<number>> = { none: [], one: [], fifty: [] }
+  for (let i = 0; i < rounds; i++) {
+    t.none.push(await plan(dirs.none))
+    t.one.push(await plan(dirs.one))
+    if (i < Math.ceil(rounds / 2)) t.fifty.push(await plan(dirs.fifty))
+  }
+
+  // One long-lived plugin (debug mode) serving the plans: what start-up costs.
+  const debug = spawn(bin, ["--debug"], { env: { PATH: env.PATH }, stdio: ["ignore", "pipe", "ignore"] })
+  const reattach = await new Promise<string>((resolve) => {
+    let out = ""
+    debug.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d
+      const m = /TF_REATTACH_PROVIDERS='(.*)'/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+  })
+  const attached: Array<number> = []
+  try {
+    for (let i = 0; i < rounds; i++) attached.push(await plan(dirs.one, { TF_REATTACH_PROVIDERS: reattach }))
+  } finally {
+    debug.kill("SIGTERM")
+  }
+
+  const none = median(t.none)
+  const one = median(t.one) / none
+  const fifty = median(t.fifty) / none
+  return [
+    {
+      issue: 4,
+      name: "terraform plan, 1 data source / plan with no provider",
+      value: one,
+      unit: "x",
+      target: "<= 7x",
+      met: one <= 7,
+      note: `${ms(median(t.one))} ms vs ${ms(none)} ms; 3 plugin starts per plan`,
+    },
+    {
+      issue: 4,
+      name: "terraform plan, 50 data sources / plan with no provider",
+      value: fifty,
+      unit: "x",
+      note: `${ms(median(t.fifty))} ms; the 50 reads share one plugin process`,
+    },
+    {
+      issue: 4,
+      name: "terraform plan, 1 data source, one long-lived plugin (TF_REATTACH_PROVIDERS) / no provider",
+      value: median(attached) / none,
+      unit: "x",
+      note: `${ms(median(attached))} ms: the plan without the plugin's start-ups`,
+    },
+  ]
+}
+
+const perRead = async (emulator: RunningEmulator, dir: string, n: number): Promise<Array<BenchRow>> => {
+  const token = emulator.credentials.accessToken
+  const url = `${emulator.url}/api/atlas/v2/groups/${EmulatorSeed.groupId}/flexClusters/${EmulatorSeed.clusterName}/backup/restoreJobs/${EmulatorSeed.jobs.completed}`
+  const raw = async () => {
+    const response = await fetch(url, {
+      headers: { accept: "application/vnd.atlas.2024-11-13+json", authorization: `Bearer ${token}` },
+    })
+    JSON.parse(await response.text())
+  }
+  const block = {
+    msgpack: encode({
+      access_token: token,
+      base_url: emulator.url,
+      client_id: null,
+      client_secret: null,
+      private_key: null,
+      public_key: null,
+    }),
+  }
+  const config = {
+    msgpack: encode({
+      delivery_type: null,
+      expiration_date: null,
+      name: EmulatorSeed.clusterName,
+      project_id: EmulatorSeed.groupId,
+      restore_finished_date: null,
+      restore_job_id: EmulatorSeed.jobs.completed,
+      restore_scheduled_date: null,
+      snapshot_finished_date: null,
+      snapshot_id: null,
+      snapshot_url: null,
+      status: null,
+      target_deployment_item_name: null,
+      target_project_id: null,
+    }),
+  }
+  const request = { type_name: "mongodbatlas_flex_restore_job", config }
+
+  // In process: ProviderServer.readDataSource (decode, Effect, HTTP, map, encode).
+  const server = new ProviderServer({ env: {} })
+  await server.configureProvider({ config: block })
+  const inProcess = async () => {
+    const r = await server.readDataSource(request)
+    if (r.state === undefined) throw new Error(JSON.stringify(r.diagnostics))
+  }
+
+  // Over gRPC with mutual TLS: the whole plugin as Terraform calls it.
+  const client = clientCertificate(dir)
+  const started = await startPlugin({
+    PATH: process.env["PATH"] ?? "",
+    [MagicCookie.key]: MagicCookie.value,
+    PLUGIN_CLIENT_CERT: client.certPem,
+    ATLAS_PROVIDER_TIMINGS: "1",
+  })
+  const der = Buffer.from(started.line.split("|")[5]!, "base64")
+  const serverPem = `-----BEGIN CERTIFICATE-----\n${der.toString("base64").replace(/.{64}/g, "$&\n")}\n-----END CERTIFICATE-----\n`
+  const Provider = grpc.makeGenericClientConstructor(serviceDefinition(ServiceNames.provider), "Provider")
+  const stub = new Provider(
+    `127.0.0.1:${started.line.split("|")[3]!.split(":")[1]}`,
+    grpc.credentials.createSsl(
+      Buffer.from(serverPem.replace("\n\n", "\n")),
+      Buffer.from(client.keyPem),
+      Buffer.from(client.certPem),
+    ),
+    { "grpc.ssl_target_name_override": "localhost" },
+  ) as unknown as Record<string, (req: object, cb: (e: Error | null, r: any) => void) => void> & grpc.Client
+  const call = (method: string, req: object) =>
+    new Promise<any>((resolve, reject) => stub[method]!(req, (e, r) => (e ? reject(e) : resolve(r))))
+  await call("ConfigureProvider", { config: block })
+  const overGrpc = async () => {
+    const r = await call("ReadDataSource", request)
+    if (r.state === undefined) throw new Error(JSON.stringify(r.diagnostics))
+  }
+
+  const time = async (f: () => Promise<void>) => {
+    const s = performance.now()
+    await f()
+    return performance.now() - s
+  }
+  const samples = { raw: [] as Array<number>, inProcess: [] as Array<number>, grpc: [] as Array<number> }
+  try {
+    for (let i = 0; i < 100; i++) {
+      await raw()
+      await inProcess()
+      await overGrpc()
+    }
+    for (let i = 0; i < n; i++) {
+      samples.raw.push(await time(raw))
+      samples.inProcess.push(await time(inProcess))
+      samples.grpc.push(await time(overGrpc))
+    }
+  } finally {
+    stub.close()
+    started.child.kill("SIGTERM")
+    await server.close()
+  }
+  const own = median(samples.inProcess) - median(samples.raw)
+  return [
+    {
+      issue: 4,
+      name: "plugin's own time per read beyond raw fetch (in process)",
+      value: own,
+      unit: "ms",
+      target: "< 2 ms",
+      met: own < 2,
+      note: `readDataSource ${ms(median(samples.inProcess) * 1000) / 1000} ms vs fetch ${ms(median(samples.raw) * 1000) / 1000} ms, medians of ${n}`,
+    },
+    {
+      issue: 4,
+      name: "plugin's time per read beyond raw fetch, over gRPC + mTLS",
+      value: median(samples.grpc) - median(samples.raw),
+      unit: "ms",
+      note: `ReadDataSource round trip ${ms(median(samples.grpc) * 1000) / 1000} ms (gRPC client in the bench process)`,
+    },
+  ]
+}
+
+/** Cold cost of the alternatives, each in a fresh process, bundled like the plugin. */
+const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow>> => {
+  const protoDir = join(root, "src", "provider", "proto")
+  const files = ["tfplugin6.proto", "plugin.proto", "health.proto"].map((f) => JSON.stringify(join(protoDir, f)))
+  const sources: Record<string, string> = {
+    baseline: `import * as grpc from "@grpc/grpc-js"; if (!grpc.Server) throw 1`,
+    "proto-loader loadSync (.proto parsed at start)": `import * as grpc from "@grpc/grpc-js"; import * as pl from "@grpc/proto-loader";
+      grpc.loadPackageDefinition(pl.loadSync([${files}], { keepCase: true, longs: String, enums: String, defaults: false }))`,
+    "proto-loader fromJSON (embedded descriptor)": `import * as grpc from "@grpc/grpc-js"; import * as pl from "@grpc/proto-loader";
+      import { descriptor } from ${JSON.stringify(join(protoDir, "descriptor.ts"))};
+      grpc.loadPackageDefinition(pl.fromJSON(descriptor, { keepCase: true, longs: String, enums: String, defaults: false }))`,
+    "protobufjs/light fromJSON (chosen)": `import * as grpc from "@grpc/grpc-js";
+      import { serviceDefinition } from ${JSON.stringify(join(root, "src", "provider", "Protocol.ts"))};
+      for (const s of ["tfplugin6.Provider", "plugin.GRPCController", "grpc.health.v1.Health"]) serviceDefinition(s); if (!grpc.Server) throw 1`,
+    "certificate: node:crypto + DER (chosen)": `import { makeServerCertificate } from ${JSON.stringify(join(root, "src", "provider", "Certificate.ts"))};
+      makeServerCertificate()`,
+    "certificate: openssl CLI": `import { execFileSync } from "node:child_process";
+      execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "/dev/null", "-out", "/dev/null", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"], { stdio: "ignore" })`,
+    bare: ``,
+  }
+  // Not bundled again: the chunk as built, imported as the plugin imports it.
+  const chunks = join(root, "dist", "provider", "chunks")
+  const chunk = join(
+    chunks,
+    readdirSync(chunks).find((f) => f.startsWith("Reader-"))!,
+  )
+  const lazy = "Effect + service chunk (loaded only by the start that reads)"
+  const built: Record<string, string> = {}
+  for (const [name, source] of Object.entries(sources)) {
+    const entry = join(dir, `alt-${Object.keys(built).length}.ts`)
+    writeFileSync(entry, source)
+    const out = entry.replace(/\.ts$/, ".mjs")
+    await esbuild.build({
+      entryPoints: [entry],
+      outfile: out,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      logLevel: "error",
+      nodePaths: [join(root, "node_modules")],
+      banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
+    })
+    built[name] = out
+  }
+  built[lazy] = join(dir, "alt-lazy.mjs")
+  writeFileSync(built[lazy], `await import(${JSON.stringify(pathToFileURL(chunk).href)})\n`)
+  const t: Record<string, Array<number>> = {}
+  for (let i = 0; i < rounds; i++) {
+    for (const [name, file] of Object.entries(built))
+      (t[name] ??= []).push((await exec(process.execPath, [file])).millis)
+  }
+  const cost = (name: string, base: string) => median(t[name]!) - median(t[base]!)
+  return Object.keys(built)
+    .filter((name) => name !== "baseline" && name !== "bare")
+    .map((name) => ({
+      issue: 4,
+      name: `alternative: ${name}`,
+      value: cost(name, name.startsWith("proto") ? "baseline" : "bare"),
+      unit: "ms",
+      note: `cold, fresh process, over ${name.startsWith("proto") ? "bundled grpc-js alone" : "bare node"}; medians of ${rounds}`,
+    }))
+}
+
+/**
+ * @since 0.1.0
+ */
+export async function run(): Promise<Array<BenchRow>> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-provider-"))
+  const emulator = await startEmulator({ host: "127.0.0.1", port: 0, rateLimit: false })
+  try {
+    const client = clientCertificate(dir)
+    const pluginEnv = {
+      PATH: process.env["PATH"] ?? "",
+      [MagicCookie.key]: MagicCookie.value,
+      PLUGIN_PROTOCOL_VERSIONS: "5,6",
+      PLUGIN_CLIENT_CERT: client.certPem,
+      ATLAS_PROVIDER_TIMINGS: "1",
+    }
+    const hasTerraform = (await exec("terraform", ["version"]).catch(() => ({ code: 1 }))).code === 0
+    return [
+      ...(await startup(pluginEnv, 21)),
+      ...(hasTerraform
+        ? await plans(emulator, dir, 7)
+        : [{ issue: 4, name: "terraform plan", value: 0, unit: "-", note: "SKIPPED: terraform not on PATH" }]),
+      ...(await perRead(emulator, dir, 300)),
+      ...(await alternatives(dir, 11)),
+    ]
+  } finally {
+    await emulator.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
