@@ -3,7 +3,7 @@
  * process, against the emulator on loopback. Each command, each output
  * format, each exit code, and nothing sent for invalid input.
  */
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
@@ -322,6 +322,32 @@ describe.concurrent("wait", () => {
     }
   })
 
+  it.skipIf(spawnSync("script", ["--version"]).status !== 0)(
+    "on a terminal, shows progress without --progress and indents the JSON",
+    async () => {
+      // `script` runs the CLI on a pseudo-terminal (stdout and stderr both), as an interactive shell would.
+      const command = [process.execPath, bin, "wait", ...select(EmulatorSeed.jobs.completed)]
+        .map((arg) => `'${arg}'`)
+        .join(" ")
+      const ran = await new Promise<Ran>((resolve, reject) => {
+        const child = spawn("script", ["-qec", command, "/dev/null"], {
+          cwd: root,
+          env: { PATH: process.env["PATH"] ?? "", TERM: "dumb", ...apiKey },
+          stdio: ["ignore", "pipe", "pipe"],
+        })
+        let stdout = ""
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+        child.on("error", reject)
+        child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr: "" }))
+      })
+      expect(ran.code).toBe(0)
+      const text = ran.stdout.replace(/\r\n/g, "\n")
+      expect(text).toContain(`Waiting for restore job ${EmulatorSeed.jobs.completed}`)
+      expect(text).toMatch(/^\[\s*\d+\.\ds\] COMPLETED$/m)
+      expect(text).toContain(`\n  "id": "${EmulatorSeed.jobs.completed}",\n`)
+    },
+  )
+
   it("stays quiet on stderr when it is not a terminal, unless --progress", async () => {
     const ran = await cli(["wait", ...select(EmulatorSeed.jobs.completed)], apiKey)
     expect(ran).toMatchObject({ code: 0, stderr: "" })
@@ -356,40 +382,43 @@ describe.concurrent("schema", () => {
 })
 
 describe.concurrent("emulator", () => {
-  it("serves in the foreground, prints URL and credentials, stops cleanly on SIGTERM", async () => {
-    const child = spawn(process.execPath, [bin, "emulator", "--port", "0"], {
-      cwd: root,
-      env: { PATH: process.env["PATH"] ?? "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on("data", (d: Buffer) => {
-        stdout += d.toString()
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)
-        if (match && stdout.includes("Try:")) resolve(match[1]!)
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "serves in the foreground, prints URL and credentials, stops cleanly on %s",
+    async (signal) => {
+      const child = spawn(process.execPath, [bin, "emulator", "--port", "0"], {
+        cwd: root,
+        env: { PATH: process.env["PATH"] ?? "" },
+        stdio: ["ignore", "pipe", "pipe"],
       })
-      child.on("close", () => reject(new Error(`emulator exited early: ${stderr}`)))
-    })
-    try {
-      for (const value of Object.values(emulator.credentials)) expect(stdout).toContain(value)
-      expect(stdout).toContain(`MONGODB_ATLAS_BASE_URL=${url}`)
-      const ran = await cli(["get", ...select(EmulatorSeed.jobs.completed)], {
-        MONGODB_ATLAS_BASE_URL: url,
-        MONGODB_ATLAS_ACCESS_TOKEN: emulator.credentials.accessToken,
+      let stdout = ""
+      let stderr = ""
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+      const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (d: Buffer) => {
+          stdout += d.toString()
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)
+          if (match && stdout.includes("Try:")) resolve(match[1]!)
+        })
+        child.on("close", () => reject(new Error(`emulator exited early: ${stderr}`)))
       })
-      expect(ran.code).toBe(0)
-      expect(JSON.parse(ran.stdout).id).toBe(EmulatorSeed.jobs.completed)
-    } finally {
-      child.kill("SIGTERM")
-    }
-    expect(await exited).toBe(0)
-    expect(stderr).toContain("/restoreJobs/")
-    expect(stderr).toContain("SIGTERM: emulator stopped")
-  })
+      try {
+        for (const value of Object.values(emulator.credentials)) expect(stdout).toContain(value)
+        expect(stdout).toContain(`MONGODB_ATLAS_BASE_URL=${url}`)
+        const ran = await cli(["get", ...select(EmulatorSeed.jobs.completed)], {
+          MONGODB_ATLAS_BASE_URL: url,
+          MONGODB_ATLAS_ACCESS_TOKEN: emulator.credentials.accessToken,
+        })
+        expect(ran.code).toBe(0)
+        expect(JSON.parse(ran.stdout).id).toBe(EmulatorSeed.jobs.completed)
+      } finally {
+        child.kill(signal)
+      }
+      expect(await exited).toBe(0)
+      expect(stderr).toContain("/restoreJobs/")
+      expect(stderr).toContain(`${signal}: emulator stopped`)
+    },
+  )
 
   it("a port in use is one error line and exit 1", async () => {
     const port = Number(new URL(emulator.url).port)
