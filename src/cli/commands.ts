@@ -156,7 +156,7 @@ const debugFlag = Flag.Boolean("debug").pipe(
   Flag.withDescription("On failure, also print the full cause (secrets still masked)"),
 )
 
-const getFlags = {
+const selectorFlags = {
   groupId: Flag.String("group-id").pipe(
     Flag.withMetavar("ID"),
     Flag.withDescription("Project (group) id: 24 lower-case hex digits"),
@@ -166,6 +166,9 @@ const getFlags = {
     Flag.withMetavar("ID"),
     Flag.withDescription("Restore job id: 24 lower-case hex digits"),
   ),
+}
+
+const outputFlags = {
   output: Flag.Literals("output", ["json", "table"]).pipe(
     Flag.withAlias("o"),
     Flag.withMetavar("json|table"),
@@ -238,7 +241,7 @@ const handlers = () => import("./handlers.js")
  * @category commands
  */
 export const makeCli = (deps: CliDeps) => {
-  const get = Command.make("get", getFlags, (input) =>
+  const get = Command.make("get", { ...selectorFlags, ...outputFlags }, (input) =>
     Effect.flatMap(Effect.promise(handlers), (h) => h.get(deps, input)),
   ).pipe(
     Command.withShortDescription("Print one restore job (JSON or a table)"),
@@ -260,13 +263,14 @@ export const makeCli = (deps: CliDeps) => {
   const wait = Command.make(
     "wait",
     {
-      ...getFlags,
+      ...selectorFlags,
       timeout: duration("timeout", "30m", "Give up after this long, with exit code 4"),
       interval: duration("interval", "5s", "Time between polls"),
       progress: Flag.Boolean("progress").pipe(
         Flag.withDescription("Show status changes on stderr (default: only when stderr is a terminal)"),
         Flag.optional,
       ),
+      ...outputFlags,
     },
     (input) => Effect.flatMap(Effect.promise(handlers), (h) => h.wait(deps, input)),
   ).pipe(
