@@ -188,3 +188,17 @@ export const countingClient = (respond: (url: URL) => Response = () => new Respo
   )
   return { urls, layer: Layer.succeed(HttpClient.HttpClient, client) }
 }
+
+/** Runs `tasks` with at most `limit` at a time (child processes on a 2-core runner), results in order. */
+export const pool = async <A>(limit: number, tasks: ReadonlyArray<() => Promise<A>>): Promise<Array<A>> => {
+  const results: Array<A> = new Array(tasks.length)
+  let next = 0
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++
+      results[i] = await tasks[i]!()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker))
+  return results
+}
