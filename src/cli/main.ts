@@ -16,29 +16,52 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
+// Ctrl-C or SIGTERM: the `emulator` command waits for them to stop serving;
+// any other command is interrupted so its finalizers run. A second one exits at once.
+let signalWaiters = 0
+const interrupt = new AbortController()
+const onSignal = (signal: NodeJS.Signals) => {
+  if (signalWaiters > 0) return
+  if (interrupt.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143)
+  interrupt.abort()
+}
+process.on("SIGINT", onSignal)
+process.on("SIGTERM", onSignal)
+
 const untilSignal = Effect.callback<string>((resume) => {
-  const on = (signal: NodeJS.Signals) => resume(Effect.succeed(signal))
-  process.once("SIGINT", on)
-  process.once("SIGTERM", on)
-  return Effect.sync(() => {
+  signalWaiters += 1
+  const stop = () => {
+    if (!process.listeners("SIGINT").includes(on)) return
+    signalWaiters -= 1
     process.off("SIGINT", on)
     process.off("SIGTERM", on)
-  })
+  }
+  const on = (signal: NodeJS.Signals) => {
+    stop()
+    resume(Effect.succeed(signal))
+  }
+  process.on("SIGINT", on)
+  process.on("SIGTERM", on)
+  return Effect.sync(stop)
 })
 
-const code = await runCli(process.argv.slice(2), {
-  io: {
-    stdout: (text) => void process.stdout.write(text),
-    stderr: (text) => void process.stderr.write(text),
-    stdoutIsTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
-    env: process.env,
+const code = await runCli(
+  process.argv.slice(2),
+  {
+    io: {
+      stdout: (text) => void process.stdout.write(text),
+      stderr: (text) => void process.stderr.write(text),
+      stdoutIsTTY: process.stdout.isTTY === true,
+      stderrIsTTY: process.stderr.isTTY === true,
+      env: process.env,
+    },
+    jobsLayer: async () => (await import("../atlas/layer.js")).FlexRestoreJobsLive.layerFetch,
+    startEmulator: async () => (await import("../emulator/index.js")).startEmulator,
+    providerSchema: async () => (await import("../datasource/schema.js")).providerSchemaJson(),
+    untilSignal,
   },
-  jobsLayer: async () => (await import("../atlas/layer.js")).FlexRestoreJobsLive.layerFetch,
-  startEmulator: async () => (await import("../emulator/index.js")).startEmulator,
-  providerSchema: async () => (await import("../datasource/schema.js")).providerSchemaJson(),
-  untilSignal,
-})
+  { signal: interrupt.signal },
+)
 process.exitCode = code
 // Idle keep-alive sockets must not hold the exit back; output is flushed by then.
 setTimeout(() => process.exit(code), 2_000).unref()

@@ -115,19 +115,25 @@ const cliEnvironment = (io: CliIo, argv: ReadonlyArray<string>) =>
   )
 
 /**
- * Runs one invocation. Never rejects: every outcome is an exit code, and
- * whatever went wrong has been printed on stderr.
+ * Runs one invocation. Never rejects: every outcome is an exit code (130
+ * when interrupted through `signal`), and whatever went wrong has been
+ * printed on stderr.
  *
  * @since 0.1.0
  * @category run
  */
-export const runCli = async (argv: ReadonlyArray<string>, deps: Omit<CliDeps, "setExitCode">): Promise<number> => {
+export const runCli = async (
+  argv: ReadonlyArray<string>,
+  deps: Omit<CliDeps, "setExitCode">,
+  options: { readonly signal?: AbortSignal } = {},
+): Promise<number> => {
   let code: number = ExitCode.Success
   const cli = makeCli({ ...deps, setExitCode: (c) => (code = c) })
   const program = Command.runWith(cli, { version: packageVersion() })(argv).pipe(
     Effect.provide(cliEnvironment(deps.io, argv)),
   )
-  const exit = await Effect.runPromiseExit(program)
+  // Aborting interrupts the command, so its finalizers run (a service account's token is revoked).
+  const exit = await Effect.runPromiseExit(program, options.signal ? { signal: options.signal } : undefined)
   if (Exit.isSuccess(exit)) return code
   if (Cause.hasInterruptsOnly(exit.cause)) return 130
   // Handlers report their own failures; what is left is a parse or usage error

@@ -348,6 +348,39 @@ describe.concurrent("wait", () => {
     },
   )
 
+  it("Ctrl-C interrupts it cleanly: exit 130, and a service account's token is revoked", () =>
+    withEmulator(async (own) => {
+      const child = spawn(
+        process.execPath,
+        [bin, "wait", ...select(EmulatorSeed.jobs.stuck), "--interval", "100ms", "--progress"],
+        {
+          cwd: root,
+          env: {
+            PATH: process.env["PATH"] ?? "",
+            MONGODB_ATLAS_BASE_URL: own.url,
+            MONGODB_ATLAS_CLIENT_ID: own.credentials.clientId,
+            MONGODB_ATLAS_CLIENT_SECRET: own.credentials.clientSecret,
+          },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      )
+      let stdout = ""
+      let stderr = ""
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+      const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
+      await new Promise<void>((resolve) =>
+        child.stderr.on("data", (d: Buffer) => {
+          stderr += d.toString()
+          if (/\] RUNNING$/m.test(stderr)) resolve()
+        }),
+      )
+      child.kill("SIGINT")
+      expect(await exited).toBe(130)
+      expect(stdout).toBe("")
+      expect(own.stats().tokensIssued).toBe(1)
+      expect(own.stats().revocations).toBe(1)
+    }))
+
   it("stays quiet on stderr when it is not a terminal, unless --progress", async () => {
     const ran = await cli(["wait", ...select(EmulatorSeed.jobs.completed)], apiKey)
     expect(ran).toMatchObject({ code: 0, stderr: "" })
