@@ -19,6 +19,7 @@ import { pathToFileURL } from "node:url"
 import { encode } from "@msgpack/msgpack"
 import * as grpc from "@grpc/grpc-js"
 import * as esbuild from "esbuild"
+import protobuf from "protobufjs"
 import { PROVIDER_SOURCE } from "../src/datasource/schema.js"
 import { EmulatorSeed, startEmulator } from "../src/emulator/index.js"
 import type { RunningEmulator } from "../src/emulator/index.js"
@@ -28,8 +29,8 @@ import { ProviderServer } from "../src/provider/ProviderServer.js"
 import { median } from "./row.js"
 import type { BenchRow } from "./row.js"
 
-const root = resolve(import.meta.dirname, "../..")
-const bin = join(root, "bin", "terraform-provider-mongodbatlas")
+const packageRoot = resolve(import.meta.dirname, "../..")
+const bin = join(packageRoot, "bin", "terraform-provider-mongodbatlas")
 const ms = (x: number) => Math.round(x * 10) / 10
 
 const exec = (command: string, args: ReadonlyArray<string>, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
@@ -164,7 +165,7 @@ const plans = async (emulator: RunningEmulator, dir: string, rounds: number): Pr
   const rc = join(dir, "cli.tfrc")
   writeFileSync(
     rc,
-    `provider_installation {\n  dev_overrides {\n    "${PROVIDER_SOURCE}" = "${join(root, "bin")}"\n  }\n  direct {}\n}\n`,
+    `provider_installation {\n  dev_overrides {\n    "${PROVIDER_SOURCE}" = "${join(packageRoot, "bin")}"\n  }\n  direct {}\n}\n`,
   )
   const env = { PATH: process.env["PATH"] ?? "", HOME: dir, TF_CLI_CONFIG_FILE: rc, CHECKPOINT_DISABLE: "1" }
   const workdir = (name: string, text: string) => {
@@ -359,26 +360,45 @@ const perRead = async (emulator: RunningEmulator, dir: string, n: number): Promi
 
 /** Cold cost of the alternatives, each in a fresh process, bundled like the plugin. */
 const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow>> => {
-  const protoDir = join(root, "src", "provider", "proto")
+  const protoDir = join(packageRoot, "src", "provider", "proto")
   const files = ["tfplugin6.proto", "plugin.proto", "health.proto"].map((f) => JSON.stringify(join(protoDir, f)))
+  // A JSON descriptor of the same .proto files, for the descriptor-based alternatives.
+  const root = new protobuf.Root()
+  root.loadSync(
+    ["tfplugin6.proto", "plugin.proto", "health.proto"].map((f) => join(protoDir, f)),
+    { keepCase: true },
+  )
+  const descriptorFile = join(dir, "descriptor.json")
+  writeFileSync(descriptorFile, JSON.stringify(root.toJSON()))
+  const names = JSON.stringify(["tfplugin6.Provider", "plugin.GRPCController", "grpc.health.v1.Health"])
+  // Each proto variant builds the three services and encodes one schema answer (first-use code generation included).
   const sources: Record<string, string> = {
     baseline: `import * as grpc from "@grpc/grpc-js"; if (!grpc.Server) throw 1`,
-    "proto-loader loadSync (.proto parsed at start)": `import * as grpc from "@grpc/grpc-js"; import * as pl from "@grpc/proto-loader";
-      grpc.loadPackageDefinition(pl.loadSync([${files}], { keepCase: true, longs: String, enums: String, defaults: false }))`,
-    "proto-loader fromJSON (embedded descriptor)": `import * as grpc from "@grpc/grpc-js"; import * as pl from "@grpc/proto-loader";
-      import { descriptor } from ${JSON.stringify(join(protoDir, "descriptor.ts"))};
-      grpc.loadPackageDefinition(pl.fromJSON(descriptor, { keepCase: true, longs: String, enums: String, defaults: false }))`,
-    "protobufjs/light fromJSON (chosen)": `import * as grpc from "@grpc/grpc-js";
-      import { serviceDefinition } from ${JSON.stringify(join(root, "src", "provider", "Protocol.ts"))};
-      for (const s of ["tfplugin6.Provider", "plugin.GRPCController", "grpc.health.v1.Health"]) serviceDefinition(s); if (!grpc.Server) throw 1`,
-    "certificate: node:crypto + DER (chosen)": `import { makeServerCertificate } from ${JSON.stringify(join(root, "src", "provider", "Certificate.ts"))};
+    "proto: @grpc/proto-loader loadSync (.proto parsed at start)": `import * as grpc from "@grpc/grpc-js"; import * as pl from "@grpc/proto-loader";
+      const pkg = grpc.loadPackageDefinition(pl.loadSync([${files}], { keepCase: true, longs: String, enums: String, defaults: false }));
+      pkg.tfplugin6.Provider.service.GetProviderSchema.responseSerialize({ provider: { version: 0 } })`,
+    "proto: @grpc/proto-loader fromJSON (embedded descriptor)": `import * as grpc from "@grpc/grpc-js"; import * as pl from "@grpc/proto-loader";
+      import descriptor from ${JSON.stringify(descriptorFile)};
+      const pkg = grpc.loadPackageDefinition(pl.fromJSON(descriptor, { keepCase: true, longs: String, enums: String, defaults: false }));
+      pkg.tfplugin6.Provider.service.GetProviderSchema.responseSerialize({ provider: { version: 0 } })`,
+    "proto: protobufjs/light fromJSON (embedded descriptor)": `import * as grpc from "@grpc/grpc-js"; import protobuf from "protobufjs/light.js";
+      import descriptor from ${JSON.stringify(descriptorFile)};
+      const root = protobuf.Root.fromJSON(descriptor); root.resolveAll();
+      for (const s of ${names}) for (const m of root.lookupService(s).methodsArray) { m.resolvedRequestType; }
+      const T = root.lookupType("tfplugin6.GetProviderSchema.Response"); T.encode(T.fromObject({ provider: { version: 0 } })).finish();
+      if (!grpc.Server) throw 1`,
+    "proto: pbjs static code (chosen)": `import * as grpc from "@grpc/grpc-js";
+      import { messageCodec, serviceDefinition } from ${JSON.stringify(join(packageRoot, "src", "provider", "Protocol.ts"))};
+      for (const s of ${names}) serviceDefinition(s);
+      messageCodec("tfplugin6.GetProviderSchema.Response").encode({ provider: { version: 0 } }); if (!grpc.Server) throw 1`,
+    "certificate: node:crypto + DER (chosen)": `import { makeServerCertificate } from ${JSON.stringify(join(packageRoot, "src", "provider", "Certificate.ts"))};
       makeServerCertificate()`,
     "certificate: openssl CLI": `import { execFileSync } from "node:child_process";
       execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "/dev/null", "-out", "/dev/null", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"], { stdio: "ignore" })`,
     bare: ``,
   }
   // Not bundled again: the chunk as built, imported as the plugin imports it.
-  const chunks = join(root, "dist", "provider", "chunks")
+  const chunks = join(packageRoot, "dist", "provider", "chunks")
   const chunk = join(
     chunks,
     readdirSync(chunks).find((f) => f.startsWith("Reader-"))!,
@@ -397,7 +417,7 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
       platform: "node",
       target: "node20",
       logLevel: "error",
-      nodePaths: [join(root, "node_modules")],
+      nodePaths: [join(packageRoot, "node_modules")],
       banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
     })
     built[name] = out

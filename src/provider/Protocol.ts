@@ -1,17 +1,16 @@
 /**
- * The gRPC services the plugin serves, built from the JSON descriptor of our
- * `.proto` subset (`proto/descriptor.ts`, generated) with `protobufjs/light`:
- * no `.proto` parsing at start-up. Messages cross as plain objects with the
+ * The gRPC services the plugin serves, over the static protobuf code that
+ * `pbjs` generated from our `.proto` subset (`proto/codec.ts`): nothing is
+ * parsed or compiled at start-up. Messages cross as plain objects with the
  * proto's field names; int64 as strings, enums by name, bytes as `Buffer`,
  * unset fields absent.
  *
  * @since 0.1.0
  */
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js"
-import protobuf from "protobufjs/light.js"
 import type { Diagnostic } from "./Diagnostics.js"
 import type { DynamicValue } from "./CtyMsgpack.js"
-import { descriptor } from "./proto/descriptor.js"
+import * as codec from "./proto/codec.js"
 
 /**
  * The fully qualified names of the services.
@@ -25,17 +24,14 @@ export const ServiceNames = {
   health: "grpc.health.v1.Health",
 } as const
 
-const conversion: protobuf.IConversionOptions = { longs: String, enums: String, defaults: false, oneofs: true }
-
-let root: protobuf.Root | undefined
-
-const lookupRoot = (): protobuf.Root => {
-  if (root === undefined) {
-    root = protobuf.Root.fromJSON(descriptor as unknown as protobuf.INamespace)
-    root.resolveAll()
-  }
-  return root
+interface StaticType {
+  fromObject(object: object): unknown
+  encode(message: unknown): { finish(): Uint8Array }
+  decode(bytes: Uint8Array): unknown
+  toObject(message: unknown, options: object): any
 }
+
+const conversion = { longs: String, enums: String, oneofs: true }
 
 /**
  * The codec of one message type, by its fully qualified name.
@@ -44,10 +40,11 @@ const lookupRoot = (): protobuf.Root => {
  * @category codecs
  */
 export const messageCodec = (name: string) => {
-  const type = lookupRoot().lookupType(name)
+  const type = name.split(".").reduce<any>((ns, part) => ns?.[part], codec) as StaticType | undefined
+  if (type === undefined || typeof type.encode !== "function") throw new Error(`no message type ${name}`)
   return {
     encode: (value: object): Buffer => {
-      const bytes = type.encode(type.fromObject(value as Record<string, unknown>)).finish()
+      const bytes = type.encode(type.fromObject(value)).finish()
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     },
     decode: (bytes: Uint8Array): any => type.toObject(type.decode(bytes), conversion),
@@ -61,20 +58,21 @@ export const messageCodec = (name: string) => {
  * @category codecs
  */
 export const serviceDefinition = (serviceName: string): ServiceDefinition => {
-  const service = lookupRoot().lookupService(serviceName)
+  const methods = (codec.services as unknown as Record<string, Record<string, readonly [string, string]>>)[serviceName]
+  if (methods === undefined) throw new Error(`no service ${serviceName}`)
   const definition: Record<string, MethodDefinition<any, any>> = {}
-  for (const method of service.methodsArray) {
-    const request = messageCodec(method.resolvedRequestType!.fullName.slice(1))
-    const response = messageCodec(method.resolvedResponseType!.fullName.slice(1))
-    definition[method.name] = {
-      path: `/${serviceName}/${method.name}`,
+  for (const [name, [requestType, responseType]] of Object.entries(methods)) {
+    const request = messageCodec(requestType)
+    const response = messageCodec(responseType)
+    definition[name] = {
+      path: `/${serviceName}/${name}`,
       requestStream: false,
       responseStream: false,
       requestSerialize: request.encode,
       requestDeserialize: request.decode,
       responseSerialize: response.encode,
       responseDeserialize: response.decode,
-      originalName: method.name.charAt(0).toLowerCase() + method.name.slice(1),
+      originalName: name.charAt(0).toLowerCase() + name.slice(1),
     }
   }
   return definition

@@ -1,21 +1,59 @@
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import protobuf from "protobufjs"
 import { describe, expect, it } from "vitest"
-import { descriptorJson, descriptorModule } from "../../scripts/generate-provider-descriptor.js"
-import { descriptor } from "../../src/provider/proto/descriptor.js"
+import { codecModule, PROTO_FILES } from "../../scripts/generate-provider-codec.js"
 import { messageCodec, serviceDefinition, ServiceNames, UnsupportedRpcs } from "../../src/provider/Protocol.js"
 
 const protoDir = join(import.meta.dirname, "../../src/provider/proto")
+const reflection = () => {
+  const root = new protobuf.Root()
+  root.loadSync(
+    PROTO_FILES.map((f) => join(protoDir, f)),
+    { keepCase: true },
+  )
+  return root
+}
 
-describe("the protocol descriptor", () => {
-  it("is up to date with the .proto files (regenerate: node dist/scripts/generate-provider-descriptor.js)", async () => {
-    const fresh = descriptorJson(protoDir)
-    expect(descriptor).toEqual(fresh)
-    expect(await descriptorModule(fresh)).toContain("export const descriptor")
+describe("the protocol codec", () => {
+  it("is up to date with the .proto files (regenerate: node dist/scripts/generate-provider-codec.js)", async () => {
+    expect(readFileSync(join(protoDir, "codec.ts"), "utf8")).toBe(await codecModule(protoDir))
+  }, 30_000)
+
+  it("encodes byte for byte as protobufjs reflection over the .proto files does", () => {
+    const root = reflection()
+    const samples: Record<string, object> = {
+      "tfplugin6.GetProviderSchema.Response": {
+        provider: {
+          version: 1,
+          block: {
+            version: 1,
+            attributes: [{ name: "a", type: Buffer.from('"string"'), optional: true, sensitive: true }],
+            description: "d",
+          },
+        },
+        data_source_schemas: { x: { version: 0, block: { attributes: [{ name: "b", computed: true }] } } },
+        diagnostics: [{ severity: 2, summary: "s", detail: "d", attribute: { steps: [{ attribute_name: "b" }] } }],
+        server_capabilities: { get_provider_schema_optional: true },
+      },
+      "tfplugin6.ReadDataSource.Request": {
+        type_name: "t",
+        config: { msgpack: Buffer.from([0x80]) },
+        client_capabilities: { deferral_allowed: true },
+      },
+      "tfplugin6.ReadDataSource.Response": { state: { msgpack: Buffer.from([0x81, 0xa1, 0x61, 0xc0]) } },
+      "tfplugin6.ConfigureProvider.Request": { terraform_version: "1.11.4", config: { json: Buffer.from("{}") } },
+      "grpc.health.v1.HealthCheckResponse": { status: 1 },
+    }
+    for (const [name, sample] of Object.entries(samples)) {
+      const type = root.lookupType(name)
+      const expected = Buffer.from(type.encode(type.fromObject(sample)).finish())
+      expect([name, messageCodec(name).encode(sample).toString("hex")]).toEqual([name, expected.toString("hex")])
+    }
   })
 
   it("keeps the field numbers of tfplugin6.8 (transcribed from docs/plugin-protocol/tfplugin6.8.proto)", () => {
-    const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace)
+    const root = reflection()
     const id = (path: string) => {
       const dot = path.lastIndexOf(".")
       return root.lookupType(path.slice(0, dot)).fields[path.slice(dot + 1)]!.id
@@ -93,6 +131,7 @@ describe("the protocol descriptor", () => {
 
   it("defines every provider RPC of the subset as unary, under its full path", () => {
     const provider = serviceDefinition(ServiceNames.provider)
+    expect(Object.keys(provider)).toEqual(Object.keys(reflection().lookupService(ServiceNames.provider).methods))
     expect(Object.keys(provider)).toHaveLength(20)
     for (const rpc of UnsupportedRpcs) expect(provider[rpc]).toBeDefined()
     expect(provider["ReadDataSource"]!.path).toBe("/tfplugin6.Provider/ReadDataSource")
