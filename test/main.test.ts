@@ -10,6 +10,7 @@ import { tmpdir } from "node:os"
 import { delimiter, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { EmulatorSeed, startEmulator } from "../src/emulator/index.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 let clone: string
@@ -90,6 +91,30 @@ describe("npm start in a fresh clone", () => {
     expect(ran.stdout).toContain(
       "skipped: terraform init, terraform plan, terraform apply, outputs: terraform is not on PATH",
     )
+  })
+
+  it("with ATLAS_FLEX_* ids and credentials, runs against that Atlas (here: an emulator standing in for it)", async () => {
+    const atlas = await startEmulator()
+    try {
+      const ran = await npm(["start", "--silent"], {
+        ...userEnv(),
+        ATLAS_FLEX_GROUP_ID: EmulatorSeed.groupId,
+        ATLAS_FLEX_CLUSTER_NAME: EmulatorSeed.clusterName,
+        ATLAS_FLEX_RESTORE_JOB_ID: EmulatorSeed.jobs.download,
+        MONGODB_ATLAS_BASE_URL: atlas.url,
+        MONGODB_ATLAS_CLIENT_ID: atlas.credentials.clientId,
+        MONGODB_ATLAS_CLIENT_SECRET: atlas.credentials.clientSecret,
+      })
+      expect(ran.code, ran.stdout + ran.stderr).toBe(0)
+      expect(ran.stdout).toContain(`runs against MongoDB Atlas (${atlas.url})`)
+      expect(ran.stdout).not.toContain("Stopped the emulator")
+      expect(ran.stdout).toContain(`--restore-job-id ${EmulatorSeed.jobs.download}`)
+      if (hasTerraform) expect(ran.stdout).toMatch(/^\s+delivery_type\s+= "DOWNLOAD"$/m)
+      expect(ran.stdout + ran.stderr).not.toContain(atlas.credentials.clientSecret)
+      expect(atlas.stats().tokensIssued).toBeGreaterThan(0)
+    } finally {
+      await atlas.stop()
+    }
   })
 
   it("refuses a half-configured Atlas target with exit 2, naming what is missing", async () => {
