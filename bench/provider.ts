@@ -8,11 +8,11 @@
  *   by one long-lived plugin (`--debug`, `TF_REATTACH_PROVIDERS`) for scale;
  * - the plugin's own time per read beyond the HTTP round trip of raw `fetch`;
  * - the alternatives chosen by measurement: how the protocol descriptor is
- *   loaded, how the certificate is made, Effect in a lazy chunk.
+ *   loaded, how the certificate is made, the code cache, Effect in a lazy bundle.
  * Needs `npm run build` (the bundle in dist/provider); `npm run bench` does it.
  */
 import { execFileSync, spawn } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -101,6 +101,7 @@ const startPlugin = (env: NodeJS.ProcessEnv): Promise<Started> =>
 const startup = async (pluginEnv: NodeJS.ProcessEnv, rounds: number): Promise<Array<BenchRow>> => {
   const bare: Array<number> = []
   const plugin: Array<number> = []
+  const uncached: Array<number> = []
   const phases: Record<string, Array<number>> = {}
   for (let i = 0; i < rounds; i++) {
     bare.push((await exec(process.execPath, ["-e", ""])).millis)
@@ -110,6 +111,10 @@ const startup = async (pluginEnv: NodeJS.ProcessEnv, rounds: number): Promise<Ar
       (phases[phase] ??= []).push(s.timings[phase]!)
     s.child.kill("SIGTERM")
     await new Promise((r) => s.child.once("exit", r))
+    const u = await startPlugin({ ...pluginEnv, ATLAS_PROVIDER_CODE_CACHE: "0" })
+    uncached.push(u.millis)
+    u.child.kill("SIGTERM")
+    await new Promise((r) => u.child.once("exit", r))
   }
   const ratio = median(plugin) / median(bare)
   return [
@@ -122,6 +127,13 @@ const startup = async (pluginEnv: NodeJS.ProcessEnv, rounds: number): Promise<Ar
       met: ratio <= 2.5,
       note: `${ms(median(plugin))} ms vs ${ms(median(bare))} ms, medians of ${rounds}`,
     },
+    {
+      issue: 4,
+      name: "plugin start to handshake without / with the code cache",
+      value: median(uncached) / median(plugin),
+      unit: "x",
+      note: `${ms(median(uncached))} ms without (ATLAS_PROVIDER_CODE_CACHE=0) vs ${ms(median(plugin))} ms with`,
+    },
     ...Object.entries(phases).map(([phase, xs]) => ({
       issue: 4,
       name: `plugin start-up: ${phase}`,
@@ -131,9 +143,9 @@ const startup = async (pluginEnv: NodeJS.ProcessEnv, rounds: number): Promise<Ar
         phase === "boot"
           ? "process start to the bundle's first line (node itself, bin wrapper)"
           : phase === "load"
-            ? "evaluating the bundle: grpc-js, protobufjs/light, msgpack, schema"
+            ? "plugin.cjs through the code cache: grpc-js, protobuf code, msgpack, schema"
             : phase === "proto"
-              ? "protobufjs/light over the generated descriptor, 3 services"
+              ? "service definitions over the pbjs static code"
               : phase === "certificate"
                 ? "node:crypto P-256 key + hand-built DER"
                 : "TLS credentials + bind 127.0.0.1:0",
@@ -397,13 +409,11 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
       execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "/dev/null", "-out", "/dev/null", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"], { stdio: "ignore" })`,
     bare: ``,
   }
-  // Not bundled again: the chunk as built, imported as the plugin imports it.
-  const chunks = join(packageRoot, "dist", "provider", "chunks")
-  const chunk = join(
-    chunks,
-    readdirSync(chunks).find((f) => f.startsWith("Reader-"))!,
-  )
-  const lazy = "Effect + service chunk (loaded only by the start that reads)"
+  // The reader bundle as built, loaded as the launcher loads it: through the code cache, or not.
+  const reader = join(packageRoot, "dist", "provider", "reader.cjs")
+  const codeCache = join(packageRoot, "dist", "src", "provider", "CodeCache.js")
+  const lazyCached = "reader bundle, Effect + service, code cache (loaded only by the start that reads)"
+  const lazyPlain = "reader bundle, Effect + service, no code cache"
   const built: Record<string, string> = {}
   for (const [name, source] of Object.entries(sources)) {
     const entry = join(dir, `alt-${Object.keys(built).length}.ts`)
@@ -422,8 +432,13 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
     })
     built[name] = out
   }
-  built[lazy] = join(dir, "alt-lazy.mjs")
-  writeFileSync(built[lazy], `await import(${JSON.stringify(pathToFileURL(chunk).href)})\n`)
+  built[lazyCached] = join(dir, "alt-lazy-cached.mjs")
+  writeFileSync(
+    built[lazyCached],
+    `import { loadCommonJs } from ${JSON.stringify(pathToFileURL(codeCache).href)}\nloadCommonJs(${JSON.stringify(reader)})\n`,
+  )
+  built[lazyPlain] = join(dir, "alt-lazy-plain.cjs")
+  writeFileSync(built[lazyPlain], `require(${JSON.stringify(reader)})\n`)
   const t: Record<string, Array<number>> = {}
   for (let i = 0; i < rounds; i++) {
     for (const [name, file] of Object.entries(built))

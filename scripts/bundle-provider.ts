@@ -1,63 +1,87 @@
 /**
- * Bundles the provider plugin with esbuild into `dist/provider/`: one entry
- * file for everything the plugin needs to answer the schema and validation
- * (gRPC, protobuf, msgpack, the schema), and a chunk with Effect and the
- * service that only a start which configures and reads loads. Terraform starts
- * the plugin three times per plan, so what is not loaded is saved thrice.
- * Part of `npm run build`; `bin/terraform-provider-mongodbatlas` loads the entry.
+ * Bundles the provider plugin with esbuild into `dist/provider/`, part of
+ * `npm run build`. Terraform starts the plugin three times per plan, so the
+ * layout is chosen for start-up:
+ * - `launch.cjs`, which `bin/terraform-provider-mongodbatlas` loads: loads
+ *   the bundles below through V8's code cache (`src/provider/CodeCache.ts`);
+ * - `plugin.cjs`: everything that answers the schema and validation (gRPC,
+ *   protobuf, msgpack, the schema);
+ * - `reader.cjs`: Effect and the service, loaded only by a start that
+ *   configures and reads;
+ * - `*.cjs.cache`: the code caches, written by running the launcher once with
+ *   `ATLAS_PROVIDER_WRITE_CODE_CACHE=1` under this Node.
  *
  * @since 0.1.0
  */
+import { spawnSync } from "node:child_process"
 import { rm } from "node:fs/promises"
-import { resolve } from "node:path"
+import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as esbuild from "esbuild"
 
 /**
- * The bundle's entry file name, in the output directory.
+ * The launcher's file name, in the output directory.
  *
  * @since 0.1.0
  * @category constants
  */
-export const ENTRY_FILE = "terraform-provider-mongodbatlas.mjs"
+export const LAUNCHER = "launch.cjs"
 
 /**
- * Bundles the plugin into `outdir` (relative to `root`, the package root).
+ * Bundles the plugin into `outdir` (relative to `root`, the package root) and
+ * writes its code caches.
  *
  * @since 0.1.0
  * @category build
  */
 export const bundleProvider = async (
-  options: { readonly root?: string; readonly outdir?: string; readonly minify?: boolean } = {},
+  options: {
+    readonly root?: string
+    readonly outdir?: string
+    readonly minify?: boolean
+    /** @default true */
+    readonly codeCache?: boolean
+  } = {},
 ): Promise<esbuild.Metafile> => {
   const root = options.root ?? process.cwd()
   const outdir = resolve(root, options.outdir ?? "dist/provider")
-  // Chunk names carry content hashes: clear the old ones.
   await rm(outdir, { recursive: true, force: true })
-  const result = await esbuild.build({
+  const common: esbuild.BuildOptions = {
     absWorkingDir: root,
-    entryPoints: { "terraform-provider-mongodbatlas": "src/provider/entry.ts" },
-    outdir,
-    outExtension: { ".js": ".mjs" },
-    chunkNames: "chunks/[name]-[hash]",
     bundle: true,
-    splitting: true,
-    format: "esm",
+    format: "cjs",
     platform: "node",
     target: "node20",
     minify: options.minify ?? false,
     metafile: true,
     logLevel: "warning",
-    // CommonJS dependencies (grpc-js) call require() for Node's own modules.
-    banner: {
-      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
-    },
-  })
-  return result.metafile
+  }
+  const results = await Promise.all([
+    esbuild.build({ ...common, entryPoints: ["src/provider/launch.ts"], outfile: join(outdir, LAUNCHER) }),
+    esbuild.build({
+      ...common,
+      entryPoints: ["src/provider/main.ts"],
+      outfile: join(outdir, "plugin.cjs"),
+      // Loaded lazily through the launcher, from reader.cjs.
+      external: ["./Reader.js"],
+    }),
+    esbuild.build({ ...common, entryPoints: ["src/provider/Reader.ts"], outfile: join(outdir, "reader.cjs") }),
+  ])
+  if (options.codeCache ?? true) {
+    const run = spawnSync(process.execPath, [join(outdir, LAUNCHER)], {
+      env: { PATH: process.env["PATH"] ?? "", ATLAS_PROVIDER_WRITE_CODE_CACHE: "1" },
+      encoding: "utf8",
+    })
+    if (run.status !== 0) throw new Error(`writing the plugin's code cache failed: ${run.stderr}`)
+  }
+  return {
+    inputs: Object.assign({}, ...results.map((r) => r.metafile!.inputs)),
+    outputs: Object.assign({}, ...results.map((r) => r.metafile!.outputs)),
+  }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const metafile = await bundleProvider()
   const outputs = Object.entries(metafile.outputs).map(([file, o]) => `${file} ${(o.bytes / 1024).toFixed(0)} KiB`)
-  console.error(`bundled the provider plugin:\n  ${outputs.join("\n  ")}`)
+  console.error(`bundled the provider plugin (and wrote its code caches):\n  ${outputs.join("\n  ")}`)
 }

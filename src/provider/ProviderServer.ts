@@ -23,6 +23,7 @@ import { silentLogger } from "./Log.js"
 import type { Logger } from "./Log.js"
 import type { Messages, ProviderRpc, Schema } from "./Protocol.js"
 import type { ProviderSettings } from "./ProviderConfig.js"
+import { loadReaderModule } from "./launchHooks.js"
 import type { LayerFactory, ReadOutcome, Reader } from "./Reader.js"
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -285,7 +286,7 @@ export class ProviderServer {
     const env = this.#env
     const layer = this.#layer
     const session: Session = {
-      reader: import("./Reader.js").then(({ makeReader }) => {
+      reader: loadReaderModule().then(({ makeReader }) => {
         const reader = makeReader(settings, env, layer)
         this.#secrets = reader.secrets
         this.#scrub = scrubber(this.#secrets)

@@ -13,6 +13,11 @@
  * @since 0.1.0
  */
 import { bootMillis } from "./startClock.js"
+import { encode } from "@msgpack/msgpack"
+import { makeServerCertificate } from "./Certificate.js"
+import { decodeObject } from "./CtyMsgpack.js"
+import { Launch } from "./launchHooks.js"
+import { messageCodec, serviceDefinition, ServiceNames } from "./Protocol.js"
 import { hasMagicCookie, NotStartedByTerraform, offersProtocol6, ProtocolVersions } from "./Handshake.js"
 import { hclogTimestamp, levelFromEnv, makeLogger } from "./Log.js"
 import { startPluginServer } from "./Plugin.js"
@@ -56,7 +61,11 @@ export const main = async (argv: ReadonlyArray<string> = process.argv.slice(2)):
   })
   provider = new ProviderServer({ env, log })
 
-  const timings: Record<string, number> = { boot: bootMillis, load: loadedMillis - bootMillis }
+  const timings: Record<string, number | boolean> = {
+    boot: bootMillis,
+    load: loadedMillis - bootMillis,
+    codeCache: Launch.get()?.cached ?? false,
+  }
   const running = await startPluginServer({
     provider,
     log,
@@ -124,4 +133,22 @@ export const main = async (argv: ReadonlyArray<string> = process.argv.slice(2)):
       }) + "\n",
     )
   }
+}
+
+/**
+ * Runs what every start runs, without serving, so that the code cache written
+ * after it holds those functions compiled (`ATLAS_PROVIDER_WRITE_CODE_CACHE`).
+ *
+ * @since 0.1.0
+ * @category main
+ */
+export const warmUp = (): void => {
+  const provider = new ProviderServer({ env: {} })
+  for (const name of Object.values(ServiceNames)) serviceDefinition(name)
+  messageCodec("tfplugin6.GetProviderSchema.Response").encode(provider.getProviderSchema())
+  const config = { msgpack: encode({ name: "a", project_id: null, restore_job_id: null }) }
+  decodeObject(config, ["name", "project_id", "restore_job_id"])
+  provider.validateDataResourceConfig({ type_name: "mongodbatlas_flex_restore_job", config })
+  makeServerCertificate()
+  makeLogger({ level: "trace", write: () => {} }).log("debug", "warm", { at: hclogTimestamp(Date.now()) })
 }

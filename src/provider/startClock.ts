@@ -1,9 +1,11 @@
 /**
  * The first module the plugin's bundle evaluates: it notes how long Node took
- * to boot, before any other module was loaded, for the start-up breakdown.
+ * to boot (to the launcher if there is one, else to this line), for the
+ * start-up breakdown.
  *
  * @since 0.1.0
  */
+import { Launch } from "./launchHooks.js"
 
 /**
  * Milliseconds from process start to the first line of the plugin's code.
@@ -11,4 +13,4 @@
  * @since 0.1.0
  * @category timing
  */
-export const bootMillis: number = performance.now()
+export const bootMillis: number = Launch.get()?.launchedAt ?? performance.now()

@@ -220,9 +220,11 @@ describe("started as Terraform starts it", () => {
     await p.handshake
     await new Promise((r) => setTimeout(r, 50))
     const timings = JSON.parse(p.stderr().trim().split("\n").at(-1)!)
-    for (const phase of ["boot", "load", "proto", "certificate", "listen", "total"]) {
+    for (const phase of ["boot", "load", "proto", "certificate", "listen", "total", "cpu"]) {
       expect(timings[phase]).toBeGreaterThan(0)
     }
+    // The build wrote the bundles' code caches, and V8 accepted them.
+    expect(timings.codeCache).toBe(true)
     p.child.kill("SIGTERM")
     await p.exit
   })

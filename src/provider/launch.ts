@@ -1,0 +1,30 @@
+/**
+ * The plugin's launcher (`dist/provider/launch.cjs`, loaded by
+ * `bin/terraform-provider-mongodbatlas`): loads the plugin bundle through the
+ * code cache, offers the lazy reader bundle the same way, and runs the
+ * plugin. With `ATLAS_PROVIDER_WRITE_CODE_CACHE=1` it instead loads both
+ * bundles, warms them up and writes their caches (`npm run build` does this).
+ *
+ * @since 0.1.0
+ */
+import { join } from "node:path"
+import { loadCommonJs } from "./CodeCache.js"
+import { Launch } from "./launchHooks.js"
+
+const launchedAt = performance.now()
+const dir = __dirname
+
+if (process.env["ATLAS_PROVIDER_WRITE_CODE_CACHE"] === "1") {
+  const plugin = loadCommonJs(join(dir, "plugin.cjs"))
+  plugin.exports.warmUp()
+  plugin.writeCache()
+  loadCommonJs(join(dir, "reader.cjs")).writeCache()
+} else {
+  const info = Launch.set({ launchedAt, loadReader: () => loadCommonJs(join(dir, "reader.cjs")).exports })
+  const plugin = loadCommonJs(join(dir, "plugin.cjs"))
+  info.cached = plugin.cached
+  plugin.exports.main().catch((error: unknown) => {
+    process.stderr.write(`terraform-provider-mongodbatlas: ${error instanceof Error ? error.stack : String(error)}\n`)
+    process.exit(1)
+  })
+}
