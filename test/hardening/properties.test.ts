@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto"
 import { encode } from "@msgpack/msgpack"
-import { Layer, ManagedRuntime, Redacted, Result } from "effect"
+import { Effect, Layer, ManagedRuntime, Redacted, Result } from "effect"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { AtlasError, InvalidRequest } from "../../src/atlas/AtlasError.js"
@@ -227,6 +227,56 @@ describe("ids and names: valid ones sent as is, invalid ones refused with the fi
     for (const ref of [undefined, null, {}, "6650f1a2b3c4d5e6f7a8b9c0"]) {
       expect(tagOf(await get(ref as never))).toBe("InvalidRequest")
     }
+  })
+})
+
+// ---- options --------------------------------------------------------------------------------------------------------
+
+describe("options: any value a caller can pass configures, or fails typed; never a defect", () => {
+  const duration = fc.oneof(
+    fc.double(),
+    fc.integer({ min: -1000, max: 1000 }),
+    fc.constantFrom("5 seconds", "10 millis", "abc", "", "-5 millis", "1 minute", "Infinity"),
+    fc.constant(Infinity),
+    fc.constant(undefined),
+  )
+  const count = fc.oneof(fc.double(), fc.integer({ min: -5, max: 64 }), fc.constant(undefined))
+  const options = fc.record(
+    {
+      timeout: duration,
+      maxConnections: count,
+      maxResponseBytes: count,
+      allowInsecureHttp: fc.boolean(),
+      retry: fc.record(
+        { maxAttempts: count, initialDelay: duration, maxDelay: duration, retryAfterCap: duration },
+        { requiredKeys: [] },
+      ),
+    },
+    { requiredKeys: [] },
+  )
+
+  it("random timeouts, retry policies and limits against a healthy server", async () => {
+    const transport = countingClient(() => Response.json({ id: "66a0000000000000000000c1" }, { status: 200 }))
+    await fc.assert(
+      fc.asyncProperty(options, async (o) => {
+        const exit = await Effect.runPromiseExit(
+          FlexRestoreJobs.use((jobs) => jobs.get(ref)).pipe(
+            Effect.provide(
+              FlexRestoreJobsLive.layer({
+                ...(o as object),
+                baseUrl: "https://atlas.test",
+                auth: { accessToken: "t" },
+                env: {},
+              }).pipe(Layer.provide(transport.layer)),
+            ),
+            // A policy may legitimately wait long (a huge initial delay); the call must still be typed within 2 s.
+            Effect.timeoutOrElse({ duration: 2000, orElse: () => Effect.succeed("still waiting" as const) }),
+          ),
+        )
+        expect(["success", "Timeout", "ResponseDecodeError"]).toContain(tagOf(exit))
+      }),
+      { numRuns: 200 },
+    )
   })
 })
 
