@@ -20,9 +20,11 @@ if (typeof mapWithGroupBy.groupBy !== "function") {
 
 // One plain closing line, "N passed, N failed, N skipped", that any CI reader understands.
 const plainSummary: Reporter = {
-  onTestRunEnd(modules) {
-    const counts = { passed: 0, failed: 0, skipped: 0 }
+  onTestRunEnd(modules, unhandledErrors) {
+    // A file that fails to load, or an error outside any test, fails the run without failing a test: count it.
+    const counts = { passed: 0, failed: unhandledErrors.length, skipped: 0 }
     for (const module of modules) {
+      if (module.errors().length > 0) counts.failed++
       for (const test of module.children.allTests()) {
         const state = test.result().state
         if (state === "passed") counts.passed++
