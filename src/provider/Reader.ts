@@ -97,3 +97,32 @@ export const makeReader = (
     dispose: () => runtime.dispose(),
   }
 }
+
+/**
+ * Runs one read through the whole path (Effect runtime, HTTP client, `fetch`,
+ * decoding, mapping) against a throwaway server on 127.0.0.1, so that the
+ * code cache written after it holds those functions compiled.
+ *
+ * @since 0.1.0
+ * @category main
+ */
+export const warmUp = async (): Promise<void> => {
+  const { createServer } = await import("node:http")
+  const id = "0123456789abcdef01234567"
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "application/vnd.atlas.2024-11-13+json;charset=utf-8" })
+    response.end(JSON.stringify({ id, instanceName: "warm", status: "COMPLETED", deliveryType: "RESTORE" }))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const port = (server.address() as { port: number }).port
+  const reader = makeReader({ base_url: `http://127.0.0.1:${port}`, access_token: "warm-up" }, {})
+  try {
+    await reader.ready()
+    const outcome = await reader.read({ project_id: id, name: "warm", restore_job_id: id })
+    if (outcome._tag !== "Success") throw new Error(`warm-up read failed: ${outcome._tag}`)
+  } finally {
+    await reader.dispose()
+    server.closeAllConnections()
+    server.close()
+  }
+}

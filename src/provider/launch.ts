@@ -18,7 +18,14 @@ if (process.env["ATLAS_PROVIDER_WRITE_CODE_CACHE"] === "1") {
   const plugin = loadCommonJs(join(dir, "plugin.cjs"))
   plugin.exports.warmUp()
   plugin.writeCache()
-  loadCommonJs(join(dir, "reader.cjs")).writeCache()
+  const reader = loadCommonJs(join(dir, "reader.cjs"))
+  reader.exports.warmUp().then(
+    () => reader.writeCache(),
+    (error: unknown) => {
+      process.stderr.write(`warming up the reader failed: ${String(error)}\n`)
+      process.exit(1)
+    },
+  )
 } else {
   const info = Launch.set({ launchedAt, loadReader: () => loadCommonJs(join(dir, "reader.cjs")).exports })
   const plugin = loadCommonJs(join(dir, "plugin.cjs"))
