@@ -33,7 +33,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
  */
 export const exitCodeHelp: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Success, "success"],
-  [ExitCode.Failure, "Atlas answered an error (4xx/5xx, bad response), or `wait` saw the job FAILED"],
+  [ExitCode.Failure, "Atlas answered an error (4xx/5xx, bad response), or the job is FAILED (printed first)"],
   [ExitCode.Usage, "usage or invalid input, e.g. a malformed id or missing credentials (nothing was sent)"],
   [ExitCode.Unreachable, "network error or request timeout (Atlas could not be reached in time)"],
   [ExitCode.WaitTimeout, "`wait` ran out of time (--timeout) before the job finished"],

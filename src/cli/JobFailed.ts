@@ -1,6 +1,6 @@
 /**
- * The one failure the CLI adds to the service's: `wait` saw the job finish
- * as FAILED. Atlas answered fine; the restore itself did not work.
+ * The one failure the CLI adds to the service's: `get` or `wait` found the
+ * job FAILED. Atlas answered fine; the restore itself did not work.
  *
  * @since 0.1.0
  */

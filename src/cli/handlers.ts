@@ -107,10 +107,14 @@ const print = (deps: CliDeps, input: GetInput, job: FlexRestoreJob) =>
     ),
   )
 
+// Exit 1 for a FAILED job, from `get` as from `wait`: the job is printed first, so scripts see both.
+const failIfFailed = (ref: FlexRestoreJobRef, job: FlexRestoreJob, elapsedMillis: number) =>
+  job.status === "FAILED" ? Effect.fail(new JobFailed({ restoreJobId: ref.restoreJobId, elapsedMillis })) : Effect.void
+
 const elapsed = (millis: number): string => `${(millis / 1000).toFixed(1).padStart(6)}s`
 
 /**
- * `get`: print one job.
+ * `get`: print one job; exit 1 if it FAILED.
  *
  * @since 0.1.0
  * @category handlers
@@ -122,6 +126,7 @@ export const get = (deps: CliDeps, input: GetInput): Effect.Effect<void> =>
       jobs.get(ref, { envelope: input.envelope, pretty: input.pretty }),
     )
     yield* print(deps, input, job)
+    yield* failIfFailed(ref, job, 0)
   }).pipe(reported(deps, input.debug))
 
 /**
@@ -153,9 +158,7 @@ export const wait = (deps: CliDeps, input: WaitInput): Effect.Effect<void> =>
       }),
     )
     yield* print(deps, input, job)
-    if (job.status === "FAILED") {
-      return yield* new JobFailed({ restoreJobId: ref.restoreJobId, elapsedMillis: last })
-    }
+    yield* failIfFailed(ref, job, last)
   }).pipe(reported(deps, input.debug))
 
 /**

@@ -235,6 +235,13 @@ describe.concurrent("exit code 1: Atlas answered an error", () => {
     expect(ran.stderr).toContain(code)
   })
 
+  it("get of a FAILED job prints it, then exits 1", async () => {
+    const ran = await cli(["get", ...select(EmulatorSeed.jobs.failed)], apiKey)
+    expect(ran.code).toBe(1)
+    expect(JSON.parse(ran.stdout).status).toBe("FAILED")
+    expectOneErrorLine(ran, "JobFailed")
+  })
+
   it("wrong credentials: Unauthorized, and the secret never shows, not even under --debug", async () => {
     const secret = "wrong-private-key-0123456789"
     const env = { ...apiKey, MONGODB_ATLAS_PRIVATE_API_KEY: secret }
