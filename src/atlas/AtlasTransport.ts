@@ -80,6 +80,7 @@ const readWeb = (web: Response, status: number, max: number, signal: AbortSignal
 }
 
 const decoder = new TextDecoder()
+const disabled = () => true
 
 const readBody = (
   response: HttpClientResponse.HttpClientResponse,
@@ -157,6 +158,10 @@ export class AtlasTransport extends Context.Service<AtlasTransport, AtlasTranspo
               })),
             ),
             Semaphore.withPermits(permits, 1),
+            // `FlexRestoreJobs.get` is the span; a child span per exchange
+            // would cost more than the call's own work, and trace headers
+            // have no business travelling to MongoDB.
+            Effect.provideService(HttpClient.TracerDisabledWhen, disabled),
           )
         return AtlasTransport.of({ baseUrl: config.baseUrl, send })
       }),
