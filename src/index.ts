@@ -8,7 +8,10 @@
  *
  * @since 0.1.0
  */
-import { Cause, Effect, Exit, ManagedRuntime } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 import type { Duration } from "effect"
 import type { AtlasClientOptions } from "./atlas/AtlasConfig.js"
 import type { AtlasError, AuthError, WaitTimeout } from "./atlas/AtlasError.js"

@@ -10,8 +10,17 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, Layer, Redacted, Result, Schema, Semaphore } from "effect"
-import { HttpClientRequest } from "effect/http"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as Semaphore from "effect/Semaphore"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { AuthError, ResponseDecodeError, Timeout, TransportError } from "./AtlasError.js"
 import type { AtlasConfig, ResolvedAuth } from "./AtlasConfig.js"
 import { AtlasTransport } from "./AtlasTransport.js"

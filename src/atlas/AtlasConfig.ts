@@ -7,7 +7,9 @@
  *
  * @since 0.1.0
  */
-import { Duration, Redacted, Result } from "effect"
+import * as Duration from "effect/Duration"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import { AuthError, InvalidRequest } from "./AtlasError.js"
 
 /**

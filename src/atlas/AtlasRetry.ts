@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import { Effect, Random } from "effect"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
 import type { AtlasError } from "./AtlasError.js"
 import type { AtlasConfig } from "./AtlasConfig.js"
 

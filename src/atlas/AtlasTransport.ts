@@ -6,9 +6,14 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option, Semaphore } from "effect"
-import { HttpClient, HttpClientResponse } from "effect/http"
-import { HttpClientError } from "effect/http"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Semaphore from "effect/Semaphore"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as HttpClientError from "effect/http/HttpClientError"
 import type { HttpClientRequest } from "effect/http"
 import { ResponseDecodeError, TransportError } from "./AtlasError.js"
 import type { AtlasConfig } from "./AtlasConfig.js"

@@ -10,7 +10,8 @@
  * @since 0.1.0
  */
 import { createHash, randomBytes } from "node:crypto"
-import { Redacted, Result } from "effect"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import { AuthError } from "./AtlasError.js"
 
 /**

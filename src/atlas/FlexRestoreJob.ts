@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 export { checkRef, PatternRules, Patterns } from "./FlexRestoreJobRef.js"
 export type { FlexRestoreJobRef } from "./FlexRestoreJobRef.js"

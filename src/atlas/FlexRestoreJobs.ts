@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Context } from "effect"
+import * as Context from "effect/Context"
 import type { Duration, Effect } from "effect"
 import type { AtlasError, WaitTimeout } from "./AtlasError.js"
 import type { FlexRestoreJob, FlexRestoreJobRef } from "./FlexRestoreJob.js"

@@ -5,8 +5,13 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Layer, Result } from "effect"
-import { FetchHttpClient, HttpClientRequest } from "effect/http"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Result from "effect/Result"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClient } from "effect/http"
 import { AtlasAuth } from "./AtlasAuth.js"
 import { resolveConfig } from "./AtlasConfig.js"
