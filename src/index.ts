@@ -141,7 +141,9 @@ export const createFlexRestoreClient = async (options?: AtlasClientOptions): Pro
 }
 
 /**
- * Reads one restore job.
+ * Reads one restore job. Each call sets up its own connection state (a
+ * digest challenge, or a service-account token that is revoked afterwards);
+ * for repeated calls use `createFlexRestoreClient`.
  *
  * @since 0.1.0
  * @category promises

@@ -293,6 +293,26 @@ describe("protocol details against the emulator", () => {
     }
   })
 
+  it("does not follow a redirect, so credentials never reach another host", async () => {
+    const other = await startEmulator({ rateLimit: false })
+    emulator.setFaults([
+      { match: { path: "/restoreJobs/" }, status: 302, headers: { location: `${other.url}${"/x"}` } },
+    ])
+    try {
+      for (const mode of ["digest", "accessToken"] as const) {
+        const error = await withJobs(optionsFor(mode, { retry: { maxAttempts: 1 } }), (s) =>
+          Effect.flip(s.get(ref(EmulatorSeed.jobs.completed))),
+        )
+        expect(error._tag).toBe("UnexpectedStatus")
+        expect((error as { status?: number }).status).toBe(302)
+      }
+      expect(other.stats().requests).toBe(0)
+    } finally {
+      emulator.clearFaults()
+      await other.stop()
+    }
+  })
+
   it("maxConnections caps requests in flight", async () => {
     emulator.resetStats()
     emulator.setFaults([{ match: { path: "/restoreJobs/" }, delayMillis: 20 }])
