@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import { createServer } from "node:http"
 import { Cause, Effect, Exit, ManagedRuntime, Option } from "effect"
 import type { Layer } from "effect"
 import { checkBaseUrl } from "../atlas/AtlasConfig.js"
@@ -101,13 +102,14 @@ export const makeReader = (
 /**
  * Runs one read through the whole path (Effect runtime, HTTP client, `fetch`,
  * decoding, mapping) against a throwaway server on 127.0.0.1, so that the
- * code cache written after it holds those functions compiled.
+ * code cache written after it holds those functions compiled. (No dynamic
+ * `import()` in the bundles: a script compiled from a code cache loses its
+ * dynamic-import callback in Node 20.)
  *
  * @since 0.1.0
  * @category main
  */
 export const warmUp = async (): Promise<void> => {
-  const { createServer } = await import("node:http")
   const id = "0123456789abcdef01234567"
   const server = createServer((_request, response) => {
     response.writeHead(200, { "content-type": "application/vnd.atlas.2024-11-13+json;charset=utf-8" })

@@ -18,8 +18,8 @@ import { makeServerCertificate } from "./Certificate.js"
 import { decodeObject } from "./CtyMsgpack.js"
 import { Launch } from "./launchHooks.js"
 import { messageCodec, serviceDefinition, ServiceNames } from "./Protocol.js"
-import { hasMagicCookie, NotStartedByTerraform, offersProtocol6, ProtocolVersions } from "./Handshake.js"
-import { hclogTimestamp, levelFromEnv, makeLogger } from "./Log.js"
+import { handshakeLine, hasMagicCookie, NotStartedByTerraform, offersProtocol6, ProtocolVersions } from "./Handshake.js"
+import { hclogTimestamp, levelFromEnv, makeLogger, silentLogger } from "./Log.js"
 import { startPluginServer } from "./Plugin.js"
 import { ProviderServer } from "./ProviderServer.js"
 import { PROVIDER_SOURCE } from "../datasource/schema.js"
@@ -136,19 +136,28 @@ export const main = async (argv: ReadonlyArray<string> = process.argv.slice(2)):
 }
 
 /**
- * Runs what every start runs, without serving, so that the code cache written
- * after it holds those functions compiled (`ATLAS_PROVIDER_WRITE_CODE_CACHE`).
+ * Runs what every start runs, serving on 127.0.0.1 for a moment, so that the
+ * code cache written after it holds those functions compiled
+ * (`ATLAS_PROVIDER_WRITE_CODE_CACHE`).
  *
  * @since 0.1.0
  * @category main
  */
-export const warmUp = (): void => {
+export const warmUp = async (): Promise<void> => {
   const provider = new ProviderServer({ env: {} })
   for (const name of Object.values(ServiceNames)) serviceDefinition(name)
   messageCodec("tfplugin6.GetProviderSchema.Response").encode(provider.getProviderSchema())
   const config = { msgpack: encode({ name: "a", project_id: null, restore_job_id: null }) }
   decodeObject(config, ["name", "project_id", "restore_job_id"])
   provider.validateDataResourceConfig({ type_name: "mongodbatlas_flex_restore_job", config })
-  makeServerCertificate()
   makeLogger({ level: "trace", write: () => {} }).log("debug", "warm", { at: hclogTimestamp(Date.now()) })
+  const certificate = makeServerCertificate()
+  handshakeLine({ host: "127.0.0.1", port: 1 }, certificate.der)
+  const running = await startPluginServer({
+    provider,
+    log: silentLogger,
+    clientCertPem: certificate.certPem,
+    onShutdown: () => {},
+  })
+  await running.stop()
 }
