@@ -3,6 +3,7 @@
  * `dev_overrides` and reads restore jobs from the emulator running in this
  * process.
  */
+import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -236,6 +237,38 @@ describe.skipIf(version === undefined)(`terraform ${version} through the plugin`
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain(`Error: ${Summaries.AuthError}`)
     expect(missing.stderr).toContain("MONGODB_ATLAS_ACCESS_TOKEN")
+  })
+
+  it("one long-lived plugin (--debug, TF_REATTACH_PROVIDERS) takes each command's configuration afresh", async () => {
+    const debug = spawn(plugin.bin, ["--debug"], {
+      env: { PATH: process.env["PATH"] ?? "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+    try {
+      const reattach = await new Promise<string>((resolve, reject) => {
+        let out = ""
+        debug.stdout!.setEncoding("utf8").on("data", (d: string) => {
+          out += d
+          const m = /TF_REATTACH_PROVIDERS='(.*)'/.exec(out)
+          if (m) resolve(m[1]!)
+        })
+        debug.on("exit", (code) => reject(new Error(`debug plugin exited ${code}`)))
+      })
+      const env = { TF_REATTACH_PROVIDERS: reattach }
+      const good = workdir(root, config(modes[2]!.block()))
+      const bad = workdir(root, config(`  base_url = "${emulator.url}"\n  access_token = "not-the-token"`))
+      const first = await tf(good, ["plan"], env)
+      expect(first.code).toBe(0)
+      const second = await tf(bad, ["plan"], env)
+      expect(second.code).toBe(1)
+      expect(second.stderr).toContain(`Error: ${Summaries.Unauthorized}`)
+      const third = await tf(good, ["plan"], env)
+      expect(third.code).toBe(0)
+      expect(third.stdout).toContain("Read complete")
+      expect(debug.exitCode).toBe(null)
+    } finally {
+      debug.kill("SIGTERM")
+    }
   })
 
   it("terraform providers schema -json equals the schema JSON the generator uses", async () => {
