@@ -23,7 +23,7 @@ import { silentLogger } from "./Log.js"
 import type { Logger } from "./Log.js"
 import type { Messages, ProviderRpc, Schema } from "./Protocol.js"
 import type { ProviderSettings } from "./ProviderConfig.js"
-import { loadReaderModule } from "./launchHooks.js"
+import { Launch, loadReaderModule } from "./launchHooks.js"
 import type { LayerFactory, ReadOutcome, Reader } from "./Reader.js"
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -287,6 +287,7 @@ export class ProviderServer {
     const layer = this.#layer
     const session: Session = {
       reader: loadReaderModule().then(({ makeReader }) => {
+        this.#log.log("debug", "loaded the reader", { code_cache: Launch.get()?.readerCached ?? false })
         const reader = makeReader(settings, env, layer)
         this.#secrets = reader.secrets
         this.#scrub = scrubber(this.#secrets)

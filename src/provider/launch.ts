@@ -11,6 +11,7 @@ import { join } from "node:path"
 import { setFlagsFromString } from "node:v8"
 import { loadCommonJs } from "./CodeCache.js"
 import { Launch } from "./launchHooks.js"
+import type { LaunchInfo } from "./launchHooks.js"
 
 const launchedAt = performance.now()
 // fetch parses HTTP with WebAssembly (undici's llhttp), which V8 then
@@ -33,7 +34,14 @@ if (process.env["ATLAS_PROVIDER_WRITE_CODE_CACHE"] === "1") {
       process.exit(1)
     })
 } else {
-  const info = Launch.set({ launchedAt, loadReader: () => loadCommonJs(join(dir, "reader.cjs")).exports })
+  const info: LaunchInfo = Launch.set({
+    launchedAt,
+    loadReader: () => {
+      const reader = loadCommonJs(join(dir, "reader.cjs"))
+      info.readerCached = reader.cached
+      return reader.exports
+    },
+  })
   const plugin = loadCommonJs(join(dir, "plugin.cjs"))
   info.cached = plugin.cached
   plugin.exports.main().catch((error: unknown) => {

@@ -20,6 +20,8 @@ export interface LaunchInfo {
   readonly launchedAt: number
   /** Whether V8 accepted the plugin bundle's code cache. */
   cached?: boolean
+  /** Whether V8 accepted the reader bundle's code cache, once it is loaded. */
+  readerCached?: boolean
   readonly loadReader?: () => typeof ReaderModule
 }
 

@@ -136,7 +136,7 @@ describe("started as Terraform starts it", () => {
   })
 
   it("reads through the emulator, survives malformed input, and cancels a hung read on StopProvider", async () => {
-    const p = start()
+    const p = start({ TF_LOG_PROVIDER: "debug" })
     const clients = connect(await p.handshake, client)
     try {
       expect((await clients.provider["ConfigureProvider"]!({ config: emulatorBlock() })).diagnostics ?? []).toEqual([])
@@ -168,6 +168,13 @@ describe("started as Terraform starts it", () => {
     }
     p.child.kill("SIGTERM")
     expect((await p.exit).code).toBe(0)
+    // The reader bundle (Effect) came through its code cache.
+    const loaded = p
+      .stderr()
+      .split("\n")
+      .filter((l) => l.includes("loaded the reader"))
+      .map((l) => JSON.parse(l))
+    expect(loaded.map((l) => l.code_cache)).toEqual([true])
   })
 
   it("ignores SIGINT and stops on SIGTERM", async () => {
