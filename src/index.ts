@@ -39,6 +39,7 @@ export type {
   ServiceAccountAuth,
 } from "./atlas/AtlasConfig.js"
 export { parseDigestChallenge } from "./atlas/DigestChallenge.js"
+export * as NodeHttpClient from "./atlas/NodeHttpClient.js"
 export type { DigestChallenge } from "./atlas/DigestChallenge.js"
 
 /**
@@ -115,14 +116,14 @@ const waitOptions = (options: ClientWaitOptions | undefined): WaitOptions => {
 }
 
 /**
- * Creates a reusable client over `fetch`. Rejects with `AuthError` when no
+ * Creates a reusable client over `node:http` (see `FlexRestoreJobsLive.layerNode`). Rejects with `AuthError` when no
  * credentials are configured.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const createFlexRestoreClient = async (options?: AtlasClientOptions): Promise<FlexRestoreClient> => {
-  const runtime = ManagedRuntime.make(FlexRestoreJobsLive.layerFetch(options))
+  const runtime = ManagedRuntime.make(FlexRestoreJobsLive.layerNode(options))
   const built = await runtime.runPromiseExit(
     Effect.gen(function* () {
       return yield* FlexRestoreJobs
@@ -155,7 +156,7 @@ export const getFlexRestoreJob = async (
   rethrow(
     await Effect.runPromiseExit(
       FlexRestoreJobs.use((jobs) => jobs.get(ref, requestOptions(options))).pipe(
-        Effect.provide(FlexRestoreJobsLive.layerFetch(options)),
+        Effect.provide(FlexRestoreJobsLive.layerNode(options)),
       ),
     ),
   )
@@ -183,6 +184,6 @@ export const waitForFlexRestoreJob = async (
           }),
           ...(options?.waitTimeout !== undefined ? { timeout: options.waitTimeout } : {}),
         }),
-      ).pipe(Effect.provide(FlexRestoreJobsLive.layerFetch(options))),
+      ).pipe(Effect.provide(FlexRestoreJobsLive.layerNode(options))),
     ),
   )

@@ -101,7 +101,11 @@ export interface AtlasClientOptions {
   readonly auth?: AuthOptions
   /** The environment to read. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>
-  /** Time limit of one attempt (auth round trips included); the request is aborted past it. @default 30 seconds */
+  /**
+   * Time limit of one HTTP exchange, from sending to the end of the answer;
+   * the request is aborted past it (then retried). Time spent waiting for a
+   * free connection does not count. @default 30 seconds
+   */
   readonly timeout?: Duration.Input
   /** Retry policy. */
   readonly retry?: RetryOptions

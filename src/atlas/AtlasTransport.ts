@@ -15,7 +15,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type { HttpClientRequest } from "effect/http"
-import { ResponseDecodeError, TransportError } from "./AtlasError.js"
+import { ResponseDecodeError, Timeout, TransportError } from "./AtlasError.js"
 import type { AtlasConfig } from "./AtlasConfig.js"
 
 /**
@@ -38,9 +38,10 @@ export interface RawResponse {
 export interface AtlasTransportShape {
   /** The base URL, without a trailing slash. */
   readonly baseUrl: string
+  /** One exchange, limited to `timeoutMillis` once a connection permit is held. */
   readonly send: (
     request: HttpClientRequest.HttpClientRequest,
-  ) => Effect.Effect<RawResponse, TransportError | ResponseDecodeError>
+  ) => Effect.Effect<RawResponse, TransportError | ResponseDecodeError | Timeout>
 }
 
 const describe = (error: HttpClientError.HttpClientError): string => {
@@ -142,7 +143,7 @@ export class AtlasTransport extends Context.Service<AtlasTransport, AtlasTranspo
    * @category layers
    */
   static readonly layer = (
-    config: Pick<AtlasConfig, "baseUrl" | "maxConnections" | "maxResponseBytes">,
+    config: Pick<AtlasConfig, "baseUrl" | "maxConnections" | "maxResponseBytes" | "timeoutMillis">,
   ): Layer.Layer<AtlasTransport, never, HttpClient.HttpClient> =>
     Layer.effect(
       AtlasTransport,
@@ -152,6 +153,7 @@ export class AtlasTransport extends Context.Service<AtlasTransport, AtlasTranspo
         const client = yield* HttpClient.HttpClient
         const permits = yield* Semaphore.make(config.maxConnections)
         const max = config.maxResponseBytes
+        const timeout = config.timeoutMillis
         const send = (request: HttpClientRequest.HttpClientRequest) =>
           client.execute(request).pipe(
             Effect.mapError((e) => new TransportError({ reason: describe(e) })),
@@ -162,6 +164,15 @@ export class AtlasTransport extends Context.Service<AtlasTransport, AtlasTranspo
                 body,
               })),
             ),
+            // Inside the permit: time queued for a connection is not the
+            // server's slowness. Interruption aborts the request.
+            Effect.timeoutOrElse({
+              duration: timeout,
+              orElse: () =>
+                Effect.fail(
+                  new Timeout({ afterMillis: timeout, what: `${request.method} ${request.url.split("?")[0]}` }),
+                ),
+            }),
             Semaphore.withPermits(permits, 1),
             // `FlexRestoreJobs.get` is the span; a child span per exchange
             // would cost more than the call's own work, and trace headers

@@ -16,11 +16,12 @@ import type { HttpClient } from "effect/http"
 import { AtlasAuth } from "./AtlasAuth.js"
 import { resolveConfig } from "./AtlasConfig.js"
 import type { AtlasClientOptions, AtlasConfig } from "./AtlasConfig.js"
-import { AuthError, InvalidRequest, Timeout, WaitTimeout } from "./AtlasError.js"
+import { AuthError, InvalidRequest, WaitTimeout } from "./AtlasError.js"
 import type { AtlasError } from "./AtlasError.js"
 import { interpretResponse, parseRetryAfter } from "./AtlasResponse.js"
 import { withRetry } from "./AtlasRetry.js"
 import { AtlasTransport } from "./AtlasTransport.js"
+import * as NodeHttpClient from "./NodeHttpClient.js"
 import { checkRef, isTerminalStatus } from "./FlexRestoreJob.js"
 import type { FlexRestoreJob, FlexRestoreJobRef } from "./FlexRestoreJob.js"
 import { FlexRestoreJobs } from "./FlexRestoreJobs.js"
@@ -96,7 +97,7 @@ export const restoreJobRequest = (
  * @category constructors
  */
 export const make = (
-  config: Pick<AtlasConfig, "baseUrl" | "baseUrlProblem" | "timeoutMillis" | "retry">,
+  config: Pick<AtlasConfig, "baseUrl" | "baseUrlProblem" | "retry">,
 ): Effect.Effect<typeof FlexRestoreJobs.Service, never, AtlasAuth> =>
   Effect.gen(function* () {
     const auth = yield* AtlasAuth
@@ -121,13 +122,6 @@ export const make = (
             return Effect.fromResult(result)
           }),
         ),
-        Effect.timeoutOrElse({
-          duration: config.timeoutMillis,
-          orElse: () =>
-            Effect.fail(
-              new Timeout({ afterMillis: config.timeoutMillis, what: "one attempt to read the restore job" }),
-            ),
-        }),
       )
       return yield* withRetry<FlexRestoreJob, AtlasError, never>(attempt, config.retry, (e) =>
         e._tag === "RateLimited" ? e.retryAfterSeconds : retryAfter.get(e),
@@ -197,8 +191,26 @@ export const FlexRestoreJobsLive = {
     ),
 
   /**
-   * `layer` over `fetch`. Redirects are not followed: a credentialed request
-   * must never be replayed to another host, so a 3xx is an `UnexpectedStatus`.
+   * `layer` over `node:http`/`node:https` with a keep-alive agent of its own:
+   * never more than `maxConnections` sockets to Atlas, idle ones included,
+   * never a redirect followed, and every socket closed when the layer is
+   * released. The layer to use in Node.
+   */
+  layerNode: (options?: AtlasClientOptions): Layer.Layer<FlexRestoreJobs, AuthError> =>
+    Layer.unwrap(
+      Effect.map(Effect.fromResult(resolveConfig(options)), (config) =>
+        FlexRestoreJobsLive.layerConfig(config).pipe(
+          Layer.provide(NodeHttpClient.layer({ maxConnections: config.maxConnections })),
+        ),
+      ),
+    ),
+
+  /**
+   * `layer` over the global `fetch` (browsers, edge runtimes, Deno, Bun).
+   * Redirects are not followed: a credentialed request must never be
+   * replayed to another host, so a 3xx is an `UnexpectedStatus`.
+   * `maxConnections` caps the requests in flight; the sockets are fetch's
+   * shared pool, which may hold more (use `layerNode` for a hard cap).
    */
   layerFetch: (options?: AtlasClientOptions): Layer.Layer<FlexRestoreJobs, AuthError> =>
     FlexRestoreJobsLive.layer(options).pipe(Layer.provide(FetchClient)),

@@ -48,11 +48,25 @@ const rejection = <E>(p: Promise<unknown>): Promise<E> =>
   )
 
 /** Runs `f` with a fresh service, releasing its layer afterwards. */
+type Transport = "layerNode" | "layerFetch"
+/** Which layer `withJobs` uses; the suites that matter run once per transport. */
+let transport: Transport = "layerNode"
+const overTransports = (name: string, body: () => void) =>
+  describe.each(["layerNode", "layerFetch"] as const)(`${name} (%s)`, (t) => {
+    beforeAll(() => {
+      transport = t
+    })
+    afterAll(() => {
+      transport = "layerNode"
+    })
+    body()
+  })
+
 const withJobs = async <A>(
   options: AtlasClientOptions,
   f: (jobs: typeof FlexRestoreJobs.Service) => Effect.Effect<A, unknown>,
 ): Promise<A> => {
-  const runtime = ManagedRuntime.make(FlexRestoreJobsLive.layerFetch(options))
+  const runtime = ManagedRuntime.make(FlexRestoreJobsLive[transport](options))
   try {
     return await runtime.runPromise(FlexRestoreJobs.use(f))
   } finally {
@@ -60,39 +74,41 @@ const withJobs = async <A>(
   }
 }
 
-describe.each(["digest", "serviceAccount", "accessToken"] as const)("%s", (mode) => {
-  it("reads every seeded job", async () => {
-    const jobs = await withJobs(optionsFor(mode), (s) =>
-      Effect.forEach(Object.values(EmulatorSeed.jobs), (id) => s.get(ref(id))),
-    )
-    expect(jobs.map((j) => j.id)).toEqual(Object.values(EmulatorSeed.jobs))
-    const download = jobs.find((j) => j.id === EmulatorSeed.jobs.download)!
-    expect(download.deliveryType).toBe("DOWNLOAD")
-    expect(typeof download.snapshotUrl).toBe("string")
-    const running = jobs.find((j) => j.id === EmulatorSeed.jobs.running)!
-    expect(running.status).toBe("RUNNING")
-    expect(running.restoreFinishedDate).toBeUndefined()
-  })
+overTransports("each auth mode", () =>
+  describe.each(["digest", "serviceAccount", "accessToken"] as const)("%s", (mode) => {
+    it("reads every seeded job", async () => {
+      const jobs = await withJobs(optionsFor(mode), (s) =>
+        Effect.forEach(Object.values(EmulatorSeed.jobs), (id) => s.get(ref(id))),
+      )
+      expect(jobs.map((j) => j.id)).toEqual(Object.values(EmulatorSeed.jobs))
+      const download = jobs.find((j) => j.id === EmulatorSeed.jobs.download)!
+      expect(download.deliveryType).toBe("DOWNLOAD")
+      expect(typeof download.snapshotUrl).toBe("string")
+      const running = jobs.find((j) => j.id === EmulatorSeed.jobs.running)!
+      expect(running.status).toBe("RUNNING")
+      expect(running.restoreFinishedDate).toBeUndefined()
+    })
 
-  it("maps the emulator's errors to the typed classes", async () => {
-    const errors = await withJobs(optionsFor(mode, { retry: { maxAttempts: 1 } }), (s) =>
-      Effect.all([
-        Effect.flip(s.get(ref(EmulatorSeed.jobs.completed, EmulatorSeed.dedicatedClusterName))),
-        Effect.flip(s.get(ref("66a0000000000000000000ff"))),
-        Effect.flip(s.get({ ...ref(EmulatorSeed.jobs.completed), groupId: "6650f1a2b3c4d5e6f7a8b000" })),
-        Effect.flip(s.get(ref(EmulatorSeed.jobs.completed, "no-such-cluster"))),
-      ]),
-    )
-    expect(errors.map((e) => [e._tag, "errorCode" in e ? e.errorCode : undefined])).toEqual([
-      ["BadRequest", "CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API"],
-      ["NotFound", "RESOURCE_NOT_FOUND"],
-      ["NotFound", "GROUP_NOT_FOUND"],
-      ["NotFound", "CLUSTER_NOT_FOUND"],
-    ])
-  })
-})
+    it("maps the emulator's errors to the typed classes", async () => {
+      const errors = await withJobs(optionsFor(mode, { retry: { maxAttempts: 1 } }), (s) =>
+        Effect.all([
+          Effect.flip(s.get(ref(EmulatorSeed.jobs.completed, EmulatorSeed.dedicatedClusterName))),
+          Effect.flip(s.get(ref("66a0000000000000000000ff"))),
+          Effect.flip(s.get({ ...ref(EmulatorSeed.jobs.completed), groupId: "6650f1a2b3c4d5e6f7a8b000" })),
+          Effect.flip(s.get(ref(EmulatorSeed.jobs.completed, "no-such-cluster"))),
+        ]),
+      )
+      expect(errors.map((e) => [e._tag, "errorCode" in e ? e.errorCode : undefined])).toEqual([
+        ["BadRequest", "CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API"],
+        ["NotFound", "RESOURCE_NOT_FOUND"],
+        ["NotFound", "GROUP_NOT_FOUND"],
+        ["NotFound", "CLUSTER_NOT_FOUND"],
+      ])
+    })
+  }),
+)
 
-describe("digest against the emulator", () => {
+overTransports("digest against the emulator", () => {
   it("32 concurrent first calls cost exactly one challenge", async () => {
     emulator.resetStats()
     const jobs = await withJobs(optionsFor("digest"), (s) =>
@@ -143,7 +159,7 @@ describe("digest against the emulator", () => {
   })
 })
 
-describe("service account against the emulator", () => {
+overTransports("service account against the emulator", () => {
   it("one token for many calls, revoked when the layer is released", async () => {
     emulator.resetStats()
     await withJobs(optionsFor("serviceAccount"), (s) =>
@@ -185,7 +201,7 @@ describe("service account against the emulator", () => {
     emulator.resetStats()
     const program = Effect.gen(function* () {
       const scope = yield* Scope.make()
-      const ctx = yield* Layer.buildWithScope(FlexRestoreJobsLive.layerFetch(optionsFor("serviceAccount")), scope)
+      const ctx = yield* Layer.buildWithScope(FlexRestoreJobsLive[transport](optionsFor("serviceAccount")), scope)
       const jobs = ctx.mapUnsafe.get(FlexRestoreJobs.key) as typeof FlexRestoreJobs.Service
       yield* jobs.get(ref(EmulatorSeed.jobs.completed))
       yield* Scope.close(scope, Exit.void)
@@ -195,7 +211,7 @@ describe("service account against the emulator", () => {
   })
 })
 
-describe("protocol details against the emulator", () => {
+overTransports("protocol details against the emulator", () => {
   it("envelope and pretty give the same job and the same errors", async () => {
     const [plain, wrapped, pretty, e1, e2] = await withJobs(
       optionsFor("accessToken", { retry: { maxAttempts: 1 } }),
@@ -326,6 +342,67 @@ describe("protocol details against the emulator", () => {
       expect(emulator.stats().maxConcurrentRequests).toBe(4)
     } finally {
       emulator.clearFaults()
+    }
+  })
+})
+
+describe("layerNode guarantees", () => {
+  it("never opens more connections than maxConnections, resets included, and closes them on release", async () => {
+    const own = await startEmulator({ rateLimit: false })
+    own.setFaults([
+      { match: { path: "/restoreJobs/", times: 30 }, status: 503 },
+      { match: { path: "/restoreJobs/", times: 10 }, reset: true },
+      { match: { path: "/restoreJobs/" }, delayMillis: 2 },
+    ])
+    try {
+      const jobs = await withJobs(
+        {
+          baseUrl: own.url,
+          auth: { accessToken: own.credentials.accessToken },
+          env: {},
+          maxConnections: 6,
+          retry: { initialDelay: 1, maxDelay: 5 },
+        },
+        (s) =>
+          Effect.forEach(Array.from({ length: 300 }), () => s.get(ref(EmulatorSeed.jobs.completed)), {
+            concurrency: "unbounded",
+          }),
+      )
+      expect(jobs).toHaveLength(300)
+      expect(own.stats().maxConcurrentConnections).toBeLessThanOrEqual(6)
+      expect(own.stats().maxConcurrentConnections).toBeGreaterThan(1)
+      await new Promise((r) => setTimeout(r, 50))
+      expect(own.stats().activeConnections).toBe(0)
+    } finally {
+      await own.stop()
+    }
+  })
+
+  it("time queued for a connection does not count against the timeout", async () => {
+    const own = await startEmulator({
+      rateLimit: false,
+      faults: [{ match: { path: "/restoreJobs/" }, delayMillis: 30 }],
+    })
+    try {
+      // 40 calls through 2 connections take about 600 ms; each exchange takes 30 ms.
+      const jobs = await withJobs(
+        {
+          baseUrl: own.url,
+          auth: { accessToken: own.credentials.accessToken },
+          env: {},
+          maxConnections: 2,
+          timeout: 250,
+          retry: { maxAttempts: 1 },
+        },
+        (s) =>
+          Effect.forEach(Array.from({ length: 40 }), () => s.get(ref(EmulatorSeed.jobs.completed)), {
+            concurrency: "unbounded",
+          }),
+      )
+      expect(jobs).toHaveLength(40)
+      expect(own.stats().apiRequests).toBe(40)
+    } finally {
+      await own.stop()
     }
   })
 })
