@@ -15,7 +15,6 @@ import { execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { pathToFileURL } from "node:url"
 import { encode } from "@msgpack/msgpack"
 import * as grpc from "@grpc/grpc-js"
 import * as esbuild from "esbuild"
@@ -386,50 +385,62 @@ const perRead = async (emulator: RunningEmulator, dir: string, n: number): Promi
   ]
 }
 
-/** Cold cost of the alternatives, each in a fresh process, bundled like the plugin. */
+/**
+ * Cold cost of the alternatives: each in a fresh process, bundled like the
+ * plugin, timing only its own work (module loading included: esbuild
+ * evaluates a bundled module at its dynamic import) and printing it.
+ */
 const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow>> => {
   const protoDir = join(packageRoot, "src", "provider", "proto")
-  const files = ["tfplugin6.proto", "plugin.proto", "health.proto"].map((f) => JSON.stringify(join(protoDir, f)))
+  const protoFiles = ["tfplugin6.proto", "plugin.proto", "health.proto"].map((f) => join(protoDir, f))
   // A JSON descriptor of the same .proto files, for the descriptor-based alternatives.
   const root = new protobuf.Root()
-  root.loadSync(
-    ["tfplugin6.proto", "plugin.proto", "health.proto"].map((f) => join(protoDir, f)),
-    { keepCase: true },
-  )
+  root.loadSync(protoFiles, { keepCase: true })
   const descriptorFile = join(dir, "descriptor.json")
   writeFileSync(descriptorFile, JSON.stringify(root.toJSON()))
   const names = JSON.stringify(["tfplugin6.Provider", "plugin.GRPCController", "grpc.health.v1.Health"])
-  // Each proto variant builds the three services and encodes one schema answer (first-use code generation included).
+  const src = (file: string) => JSON.stringify(join(packageRoot, "src", "provider", file))
+  const timed = (work: string) =>
+    `const __t = performance.now();\n${work}\nprocess.stdout.write(JSON.stringify({ ms: performance.now() - __t }))`
+  // grpc-js is loaded before the clock starts: only the protocol part is timed.
+  const withGrpc = (work: string) => `import * as grpc from "@grpc/grpc-js"; if (!grpc.Server) throw 1;\n${timed(work)}`
+  // Each proto variant defines the three services and encodes one schema answer (first-use code generation included).
   const sources: Record<string, string> = {
-    baseline: `import * as grpc from "@grpc/grpc-js"; if (!grpc.Server) throw 1`,
-    "proto: @grpc/proto-loader loadSync (.proto parsed at start)": `import * as grpc from "@grpc/grpc-js"; import * as pl from "@grpc/proto-loader";
-      const pkg = grpc.loadPackageDefinition(pl.loadSync([${files}], { keepCase: true, longs: String, enums: String, defaults: false }));
+    "proto: @grpc/proto-loader loadSync (.proto parsed at start)": withGrpc(
+      `const pl = await import("@grpc/proto-loader");
+      const pkg = grpc.loadPackageDefinition(pl.loadSync(${JSON.stringify(protoFiles)}, { keepCase: true, longs: String, enums: String, defaults: false }));
       pkg.tfplugin6.Provider.service.GetProviderSchema.responseSerialize({ provider: { version: 0 } })`,
-    "proto: @grpc/proto-loader fromJSON (embedded descriptor)": `import * as grpc from "@grpc/grpc-js"; import * as pl from "@grpc/proto-loader";
-      import descriptor from ${JSON.stringify(descriptorFile)};
+    ),
+    "proto: @grpc/proto-loader fromJSON (embedded descriptor)": withGrpc(
+      `const pl = await import("@grpc/proto-loader"); const { default: descriptor } = await import(${JSON.stringify(descriptorFile)});
       const pkg = grpc.loadPackageDefinition(pl.fromJSON(descriptor, { keepCase: true, longs: String, enums: String, defaults: false }));
       pkg.tfplugin6.Provider.service.GetProviderSchema.responseSerialize({ provider: { version: 0 } })`,
-    "proto: protobufjs/light fromJSON (embedded descriptor)": `import * as grpc from "@grpc/grpc-js"; import protobuf from "protobufjs/light.js";
-      import descriptor from ${JSON.stringify(descriptorFile)};
+    ),
+    "proto: protobufjs/light fromJSON (embedded descriptor)": withGrpc(
+      `const { default: protobuf } = await import("protobufjs/light.js"); const { default: descriptor } = await import(${JSON.stringify(descriptorFile)});
       const root = protobuf.Root.fromJSON(descriptor); root.resolveAll();
       for (const s of ${names}) for (const m of root.lookupService(s).methodsArray) { m.resolvedRequestType; }
-      const T = root.lookupType("tfplugin6.GetProviderSchema.Response"); T.encode(T.fromObject({ provider: { version: 0 } })).finish();
-      if (!grpc.Server) throw 1`,
-    "proto: pbjs static code (chosen)": `import * as grpc from "@grpc/grpc-js";
-      import { messageCodec, serviceDefinition } from ${JSON.stringify(join(packageRoot, "src", "provider", "Protocol.ts"))};
+      const T = root.lookupType("tfplugin6.GetProviderSchema.Response"); T.encode(T.fromObject({ provider: { version: 0 } })).finish();`,
+    ),
+    "proto: pbjs static code (chosen)": withGrpc(
+      `const { messageCodec, serviceDefinition } = await import(${src("Protocol.ts")});
       for (const s of ${names}) serviceDefinition(s);
-      messageCodec("tfplugin6.GetProviderSchema.Response").encode({ provider: { version: 0 } }); if (!grpc.Server) throw 1`,
-    "certificate: node:crypto + DER (chosen)": `import { makeServerCertificate } from ${JSON.stringify(join(packageRoot, "src", "provider", "Certificate.ts"))};
-      makeServerCertificate()`,
-    "certificate: openssl CLI": `import { execFileSync } from "node:child_process";
+      messageCodec("tfplugin6.GetProviderSchema.Response").encode({ provider: { version: 0 } });`,
+    ),
+    "certificate: node:crypto + DER (chosen)": timed(
+      `const { makeServerCertificate } = await import(${src("Certificate.ts")}); makeServerCertificate()`,
+    ),
+    "certificate: openssl CLI": timed(
+      `const { execFileSync } = await import("node:child_process");
       execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "/dev/null", "-out", "/dev/null", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"], { stdio: "ignore" })`,
-    bare: ``,
+    ),
+    // The reader bundle as built, loaded as the launcher loads it (with its V8 flag, or V8 rejects the cache).
+    "reader bundle (Effect + service), code cache (chosen; only the start that reads)": `import { setFlagsFromString } from "node:v8"; setFlagsFromString("--liftoff-only");
+      import { loadCommonJs } from ${src("CodeCache.ts")};
+      ${timed(`if (!loadCommonJs(${JSON.stringify(join(packageRoot, "dist", "provider", "reader.cjs"))}).cached) throw new Error("code cache rejected")`)}`,
+    "reader bundle (Effect + service), no code cache": `import { createRequire } from "node:module";
+      ${timed(`createRequire(import.meta.url)(${JSON.stringify(join(packageRoot, "dist", "provider", "reader.cjs"))})`)}`,
   }
-  // The reader bundle as built, loaded as the launcher loads it: through the code cache, or not.
-  const reader = join(packageRoot, "dist", "provider", "reader.cjs")
-  const codeCache = join(packageRoot, "dist", "src", "provider", "CodeCache.js")
-  const lazyCached = "reader bundle, Effect + service, code cache (loaded only by the start that reads)"
-  const lazyPlain = "reader bundle, Effect + service, no code cache"
   const built: Record<string, string> = {}
   for (const [name, source] of Object.entries(sources)) {
     const entry = join(dir, `alt-${Object.keys(built).length}.ts`)
@@ -448,31 +459,21 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
     })
     built[name] = out
   }
-  built[lazyCached] = join(dir, "alt-lazy-cached.mjs")
-  writeFileSync(
-    built[lazyCached],
-    // The launcher's V8 flag, or V8 rejects the cache (it checks flags).
-    `import { setFlagsFromString } from "node:v8"\nsetFlagsFromString("--liftoff-only")\n` +
-      `const { loadCommonJs } = await import(${JSON.stringify(pathToFileURL(codeCache).href)})\n` +
-      `if (!loadCommonJs(${JSON.stringify(reader)}).cached) throw new Error("code cache rejected")\n`,
-  )
-  built[lazyPlain] = join(dir, "alt-lazy-plain.cjs")
-  writeFileSync(built[lazyPlain], `require(${JSON.stringify(reader)})\n`)
   const t: Record<string, Array<number>> = {}
   for (let i = 0; i < rounds; i++) {
-    for (const [name, file] of Object.entries(built))
-      (t[name] ??= []).push((await exec(process.execPath, [file])).millis)
+    for (const [name, file] of Object.entries(built)) {
+      const r = await exec(process.execPath, [file], { env: { PATH: process.env["PATH"] ?? "" } })
+      if (r.code !== 0) throw new Error(`alternative ${name} failed: ${r.stderr}`)
+      ;(t[name] ??= []).push((JSON.parse(r.stdout) as { ms: number }).ms)
+    }
   }
-  const cost = (name: string, base: string) => median(t[name]!) - median(t[base]!)
-  return Object.keys(built)
-    .filter((name) => name !== "baseline" && name !== "bare")
-    .map((name) => ({
-      issue: 4,
-      name: `alternative: ${name}`,
-      value: cost(name, name.startsWith("proto") ? "baseline" : "bare"),
-      unit: "ms",
-      note: `cold, fresh process, over ${name.startsWith("proto") ? "bundled grpc-js alone" : "bare node"}; medians of ${rounds}`,
-    }))
+  return Object.keys(built).map((name) => ({
+    issue: 4,
+    name: `alternative: ${name}`,
+    value: median(t[name]!),
+    unit: "ms",
+    note: `cold, in a fresh process, its own work only; medians of ${rounds}`,
+  }))
 }
 
 /**
