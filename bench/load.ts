@@ -56,7 +56,7 @@ const child = async (kind: Kind, url: string, secret: string, publicKey: string)
     await Promise.all(Array.from({ length: CAP }, worker))
   } else {
     const runtime = ManagedRuntime.make(
-      FlexRestoreJobsLive.layerFetch({
+      FlexRestoreJobsLive.layerNode({
         baseUrl: url,
         auth: kind === "digest" ? { publicKey, privateKey: secret } : { accessToken: secret },
         env: {},

@@ -184,7 +184,7 @@ const lookUp = async (target: Target): Promise<FlexRestoreJob | undefined> => {
     return yield* jobs.get(target.ref)
   }).pipe(
     Effect.provide(
-      FlexRestoreJobsLive.layerFetch({ env: target.env, ...(target.baseUrl ? { baseUrl: target.baseUrl } : {}) }),
+      FlexRestoreJobsLive.layerNode({ env: target.env, ...(target.baseUrl ? { baseUrl: target.baseUrl } : {}) }),
     ),
   )
   const exit = await Effect.runPromiseExit(program)

@@ -76,7 +76,7 @@ export const lookupFlexRestoreJob = async (
   ])
   const state = await Effect.runPromise(
     read({ project_id: input.projectId, name: input.name, restore_job_id: input.restoreJobId }).pipe(
-      Effect.provide(FlexRestoreJobsLive.layerFetch(options)),
+      Effect.provide(FlexRestoreJobsLive.layerNode(options)),
     ),
   )
   return Object.fromEntries(

@@ -55,7 +55,7 @@ const code = await runCli(
       stderrIsTTY: process.stderr.isTTY === true,
       env: process.env,
     },
-    jobsLayer: async () => (await import("../atlas/layer.js")).FlexRestoreJobsLive.layerFetch,
+    jobsLayer: async () => (await import("../atlas/layer.js")).FlexRestoreJobsLive.layerNode,
     startEmulator: async () => (await import("../emulator/index.js")).startEmulator,
     providerSchema: async () => (await import("../datasource/schema.js")).providerSchemaJson(),
     untilSignal,

@@ -35,6 +35,8 @@ describe(`load: ${LOOKUPS} lookups at once through one service`, () => {
 
   const storm = async (mode: Mode, faults: ReadonlyArray<FaultRule> = [], timeout = 10_000, lookups = LOOKUPS) => {
     emulator.setFaults(faults)
+    // Sockets the previous run closed are counted until the emulator sees them close.
+    await eventually(() => emulator.stats().activeConnections === 0, 2000)
     emulator.resetStats()
     const jobs = ["completed", "download", "running", "failed"] as const
     try {

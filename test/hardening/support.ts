@@ -72,13 +72,13 @@ export interface Outcome<A> {
 }
 
 /**
- * Runs a program against the live service over `fetch` and times it. The
+ * Runs a program against the live service (node:http transport) and times it. The
  * layer is built and released inside, as a one-shot caller would.
  */
 export const runService = async <A>(
   options: AtlasClientOptions,
   program: (jobs: typeof FlexRestoreJobs.Service) => Effect.Effect<A, AtlasError | WaitTimeout>,
-  layer: (options: AtlasClientOptions) => Layer.Layer<FlexRestoreJobs, AtlasError> = FlexRestoreJobsLive.layerFetch,
+  layer: (options: AtlasClientOptions) => Layer.Layer<FlexRestoreJobs, AtlasError> = FlexRestoreJobsLive.layerNode,
 ): Promise<Outcome<A>> => {
   const started = performance.now()
   const exit = await Effect.runPromiseExit(FlexRestoreJobs.use(program).pipe(Effect.provide(layer(options))))
