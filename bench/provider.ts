@@ -434,8 +434,8 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
       `const { execFileSync } = await import("node:child_process");
       execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "/dev/null", "-out", "/dev/null", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"], { stdio: "ignore" })`,
     ),
-    // The reader bundle as built, loaded as the launcher loads it (with its V8 flag, or V8 rejects the cache).
-    "reader bundle (Effect + service), code cache (chosen; only the start that reads)": `import { setFlagsFromString } from "node:v8"; setFlagsFromString("--liftoff-only");
+    // The reader bundle as built, loaded as the launcher loads it.
+    "reader bundle (Effect + service), code cache (chosen; only the start that reads)": `
       import { loadCommonJs } from ${src("CodeCache.ts")};
       ${timed(`if (!loadCommonJs(${JSON.stringify(join(packageRoot, "dist", "provider", "reader.cjs"))}).cached) throw new Error("code cache rejected")`)}`,
     "reader bundle (Effect + service), no code cache": `import { createRequire } from "node:module";

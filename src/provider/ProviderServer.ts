@@ -38,7 +38,7 @@ export interface ProviderServerOptions {
   /** The environment credentials fall back to. @default process.env */
   readonly env?: Env
   readonly log?: Logger
-  /** Makes the service layer of a configuration; tests pass a fake. @default FlexRestoreJobsLive.layerFetch */
+  /** Makes the service layer of a configuration; tests pass a fake. @default FlexRestoreJobsLive.layerNode */
   readonly layer?: LayerFactory
 }
 

@@ -69,7 +69,7 @@ const outcome = <A>(exit: Exit.Exit<A, AtlasError>, success: (a: A) => ReadOutco
 
 /**
  * A reader for the provider block's settings over `env`, through
- * `FlexRestoreJobsLive.layerFetch`, or the given factory.
+ * `FlexRestoreJobsLive.layerNode` (node:http, a real connection cap), or the given factory.
  *
  * @since 0.1.0
  * @category constructors
@@ -80,9 +80,7 @@ export const makeReader = (
   factory?: LayerFactory,
 ): Reader => {
   const options = toClientOptions(settings, env)
-  const runtime = ManagedRuntime.make(
-    factory === undefined ? FlexRestoreJobsLive.layerFetch(options) : factory(options),
-  )
+  const runtime = ManagedRuntime.make(factory === undefined ? FlexRestoreJobsLive.layerNode(options) : factory(options))
   return {
     secrets: secretsOf(settings, env),
     baseUrlProblem: settings.base_url === undefined ? undefined : checkBaseUrl(settings.base_url, false).problem,
@@ -100,7 +98,7 @@ export const makeReader = (
 }
 
 /**
- * Runs one read through the whole path (Effect runtime, HTTP client, `fetch`,
+ * Runs one read through the whole path (Effect runtime, HTTP client, node:http,
  * decoding, mapping) against a throwaway server on 127.0.0.1, so that the
  * code cache written after it holds those functions compiled. (No dynamic
  * `import()` in the bundles: a script compiled from a code cache loses its

@@ -8,17 +8,11 @@
  * @since 0.1.0
  */
 import { join } from "node:path"
-import { setFlagsFromString } from "node:v8"
 import { loadCommonJs } from "./CodeCache.js"
 import { Launch } from "./launchHooks.js"
 import type { LaunchInfo } from "./launchHooks.js"
 
 const launchedAt = performance.now()
-// fetch parses HTTP with WebAssembly (undici's llhttp), which V8 then
-// recompiles with TurboFan in the background; process.exit waits for that,
-// about 170 ms on each start that reads. The baseline tier is plenty here.
-// Set the same way when writing and when using the code cache (V8 checks flags).
-setFlagsFromString("--liftoff-only")
 const dir = __dirname
 
 if (process.env["ATLAS_PROVIDER_WRITE_CODE_CACHE"] === "1") {
