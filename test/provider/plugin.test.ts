@@ -10,6 +10,7 @@ import { decodeMsgpack } from "../../src/provider/CtyMsgpack.js"
 import { Summaries } from "../../src/provider/Diagnostics.js"
 import { buildPlugin, clientCertificate, connect, startPlugin, terraformEnv } from "./pluginProcess.js"
 import type { BuiltPlugin, KeyPair, RunningPlugin } from "./pluginProcess.js"
+import { dataConfig, providerBlock } from "./values.js"
 
 let plugin: BuiltPlugin
 let client: KeyPair
@@ -38,36 +39,12 @@ const start = (
   return p
 }
 
-const dataConfig = (values: Record<string, string>) => ({
-  msgpack: encode({
-    delivery_type: null,
-    expiration_date: null,
-    restore_finished_date: null,
-    restore_scheduled_date: null,
-    snapshot_finished_date: null,
-    snapshot_id: null,
-    snapshot_url: null,
-    status: null,
-    target_deployment_item_name: null,
-    target_project_id: null,
-    ...values,
-  }),
-})
 const ref = {
   project_id: EmulatorSeed.groupId,
   name: EmulatorSeed.clusterName,
   restore_job_id: EmulatorSeed.jobs.completed,
 }
-const emulatorBlock = () => ({
-  msgpack: encode({
-    access_token: emulator.credentials.accessToken,
-    base_url: emulator.url,
-    client_id: null,
-    client_secret: null,
-    private_key: null,
-    public_key: null,
-  }),
-})
+const emulatorBlock = () => providerBlock({ access_token: emulator.credentials.accessToken, base_url: emulator.url })
 
 describe("started by hand", () => {
   it("explains itself on stderr and exits 1 without the magic cookie", async () => {

@@ -11,6 +11,7 @@ import { DATA_SOURCE_TYPE, providerSchemaJson, PROVIDER_SOURCE } from "../../src
 import { decodeMsgpack } from "../../src/provider/CtyMsgpack.js"
 import { Summaries } from "../../src/provider/Diagnostics.js"
 import { ProviderServer } from "../../src/provider/ProviderServer.js"
+import { dataConfig, providerBlock } from "./values.js"
 
 const config = { project_id: "6650f1a2b3c4d5e6f7a8b9c0", name: "flex-demo", restore_job_id: "66a0000000000000000000c1" }
 const job: FlexRestoreJob = {
@@ -21,35 +22,6 @@ const job: FlexRestoreJob = {
   snapshotId: "66a0000000000000000005c1",
 }
 const unknown = Buffer.from([0xd4, 0x00, 0x00])
-const dataConfig = (values: Record<string, unknown>) => ({
-  msgpack: encode({
-    delivery_type: null,
-    expiration_date: null,
-    name: null,
-    project_id: null,
-    restore_finished_date: null,
-    restore_job_id: null,
-    restore_scheduled_date: null,
-    snapshot_finished_date: null,
-    snapshot_id: null,
-    snapshot_url: null,
-    status: null,
-    target_deployment_item_name: null,
-    target_project_id: null,
-    ...values,
-  }),
-})
-const providerBlock = (values: Record<string, string | null>) => ({
-  msgpack: encode({
-    access_token: null,
-    base_url: null,
-    client_id: null,
-    client_secret: null,
-    private_key: null,
-    public_key: null,
-    ...values,
-  }),
-})
 /** msgpack of an object with one unknown attribute, spliced by hand. */
 const withUnknown = (values: Record<string, string | null>, unknownKey: string) => {
   const keys = Object.keys(values)
