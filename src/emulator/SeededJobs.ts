@@ -99,7 +99,7 @@ export class SeededJobs {
           restoreFinishedDate: "2026-08-10T03:06:12Z",
           restoreScheduledDate: "2026-08-10T03:04:32Z",
           snapshotFinishedDate: "2026-08-09T23:00:41Z",
-          snapshotUrl: `https://restore.flex.emulator.invalid/${groupId}/${id}/restore.tar.gz`,
+          // No snapshotUrl: Atlas returns it for DOWNLOAD jobs only.
           status: "COMPLETED",
           targetDeploymentItemName: "flex-restored",
           targetProjectId: otherGroupId,

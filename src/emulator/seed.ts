@@ -19,9 +19,9 @@ export const EmulatorSeed = {
   clusterName: "flex-demo",
   dedicatedClusterName: "dedicated-demo",
   jobs: {
-    /** RESTORE, COMPLETED, every field present. */
+    /** RESTORE, COMPLETED, every field but `snapshotUrl` (Atlas returns it for DOWNLOAD jobs only). */
     completed: "66a0000000000000000000c1",
-    /** DOWNLOAD, COMPLETED, with `snapshotUrl` and `expirationDate`. */
+    /** DOWNLOAD, COMPLETED, every field present, `snapshotUrl` and `expirationDate` included. */
     download: "66a0000000000000000000d1",
     pending: "66a0000000000000000000a1",
     queued: "66a0000000000000000000a2",

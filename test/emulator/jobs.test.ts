@@ -27,11 +27,17 @@ describe("emulator: restore jobs", () => {
   })
   afterAll(() => emulator.stop())
 
-  it("serves the completed RESTORE job with every field", async () => {
+  it("serves the completed RESTORE job with every field but the DOWNLOAD-only snapshotUrl", async () => {
     const { response, body } = await getJson(jobPath(jobs.completed))
     expect(response.status).toBe(200)
     expect(response.headers.get("content-type")).toBe(versioned)
-    expect(Object.keys(body).sort()).toEqual([
+    const download = await getJson(jobPath(jobs.download))
+    expect(Object.keys(body).sort()).toEqual(
+      Object.keys(download.body)
+        .filter((k) => k !== "snapshotUrl")
+        .sort(),
+    )
+    expect(Object.keys(download.body).sort()).toEqual([
       "deliveryType",
       "expirationDate",
       "id",

@@ -97,7 +97,10 @@ describe.skipIf(version === undefined)(`the cdktf example through terraform ${ve
       job as Record<string, never>,
     )
     const { project_id: _p, name: _n, restore_job_id: _r, ...computed } = expected
-    expect(values).toEqual({ ...computed, completed: true })
+    // `terraform output -json` leaves out outputs whose value is null (snapshot_url of a RESTORE job).
+    const known = Object.fromEntries(Object.entries(computed).filter(([, value]) => value !== null))
+    expect(Object.keys(known).length).toBeGreaterThan(5)
+    expect(values).toEqual({ ...known, completed: true })
     const state = readFileSync(join(stackDir, "terraform.tfstate"), "utf8")
     expect(state).not.toContain(emulator.credentials.accessToken)
   })
