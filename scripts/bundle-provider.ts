@@ -55,6 +55,10 @@ export const bundleProvider = async (
     minify: options.minify ?? false,
     metafile: true,
     logLevel: "warning",
+    // CommonJS has no `import.meta`: without this, `UserAgent` cannot find the
+    // package version and the plugin would send `atlas-flex-restore/0.0.0`.
+    define: { "import.meta.url": "__importMetaUrl" },
+    banner: { js: 'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   }
   const results = await Promise.all([
     esbuild.build({ ...common, entryPoints: ["src/provider/launch.ts"], outfile: join(outdir, LAUNCHER) }),
