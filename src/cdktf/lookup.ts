@@ -69,8 +69,8 @@ export const lookupFlexRestoreJob = async (
   input: FlexRestoreJobLookupInput,
   options?: LookupOptions,
 ): Promise<FlexRestoreJobValues> => {
-  const [{ Effect }, { FlexRestoreJobsLive }, { read }] = await Promise.all([
-    import("effect"),
+  const [Effect, { FlexRestoreJobsLive }, { read }] = await Promise.all([
+    import("effect/Effect"),
     import("../atlas/layer.js"),
     import("../datasource/read.js"),
   ])

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { FlexRestoreJobs } from "../atlas/FlexRestoreJobs.js"
 import { toRef, toState } from "./model.js"
 import type { FlexRestoreJobConfig } from "./model.js"

@@ -7,8 +7,12 @@
  * @since 0.1.0
  */
 import { createServer } from "node:http"
-import { Cause, Effect, Exit, ManagedRuntime, Option } from "effect"
-import type { Layer } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
 import { checkBaseUrl } from "../atlas/AtlasConfig.js"
 import type { AtlasClientOptions } from "../atlas/AtlasConfig.js"
 import type { AtlasError, InvalidRequest } from "../atlas/AtlasError.js"
