@@ -187,6 +187,19 @@ export const EnvVars = {
   baseUrl: ["MONGODB_ATLAS_BASE_URL", "MCLI_OPS_MANAGER_URL"],
 } as const
 
+/**
+ * The values of the secret variables (private keys, client secret, access
+ * token) set in an environment, for masking wherever output is written.
+ *
+ * @since 0.1.0
+ * @category redaction
+ */
+export const secretsInEnv = (env: Readonly<Record<string, string | undefined>>): Array<string> =>
+  [...EnvVars.privateKey, ...EnvVars.clientSecret, ...EnvVars.accessToken].flatMap((name) => {
+    const value = env[name]?.trim()
+    return value ? [value] : []
+  })
+
 const firstSet = (env: Readonly<Record<string, string | undefined>>, names: ReadonlyArray<string>) => {
   for (const name of names) {
     const value = env[name]?.trim()

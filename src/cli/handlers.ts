@@ -10,6 +10,7 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { secretsInEnv } from "../atlas/AtlasConfig.js"
 import type { AtlasClientOptions } from "../atlas/AtlasConfig.js"
 import { InvalidRequest } from "../atlas/AtlasError.js"
 import type { AuthError } from "../atlas/AtlasError.js"
@@ -28,26 +29,6 @@ import { JobFailed } from "./JobFailed.js"
 import { formatDuration } from "./parseDuration.js"
 import { renderJob } from "./renderJob.js"
 
-const secretVariables = [
-  "MONGODB_ATLAS_PRIVATE_API_KEY",
-  "MONGODB_ATLAS_PRIVATE_KEY",
-  "MCLI_PRIVATE_API_KEY",
-  "MONGODB_ATLAS_CLIENT_SECRET",
-  "MONGODB_ATLAS_ACCESS_TOKEN",
-]
-
-/**
- * The values of the secret variables set in an environment, for masking.
- *
- * @since 0.1.0
- * @category formatting
- */
-export const secretsIn = (env: Readonly<Record<string, string | undefined>>): Array<string> =>
-  secretVariables.flatMap((name) => {
-    const value = env[name]?.trim()
-    return value ? [value] : []
-  })
-
 const defectText = (cause: Cause.Cause<unknown>): string => {
   const defect = Cause.squash(cause)
   return defect instanceof Error ? defect.message : String(defect)
@@ -62,7 +43,7 @@ const reported =
       Effect.catchCause((cause) =>
         Effect.sync(() => {
           if (Cause.hasInterruptsOnly(cause)) return
-          const secrets = secretsIn(deps.io.env)
+          const secrets = secretsInEnv(deps.io.env)
           const failure = Cause.findErrorOption(cause)
           const line = Option.isSome(failure)
             ? errorLine(failure.value)

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { EnvVars } from "../atlas/AtlasConfig.js"
+import { EnvVars, secretsInEnv } from "../atlas/AtlasConfig.js"
 import type { AtlasClientOptions } from "../atlas/AtlasConfig.js"
 
 /**
@@ -75,14 +75,6 @@ export const toClientOptions = (settings: ProviderSettings, env: Env): AtlasClie
  * @category redaction
  */
 export const secretsOf = (settings: ProviderSettings, env: Env): ReadonlyArray<string> => {
-  const out = new Set<string>()
-  for (const key of ["private_key", "client_secret", "access_token"] as const) {
-    const value = settings[key]
-    if (value) out.add(value)
-    for (const name of envNames[key]) {
-      const fromEnv = env[name]?.trim()
-      if (fromEnv) out.add(fromEnv)
-    }
-  }
-  return [...out]
+  const configured = [settings.private_key, settings.client_secret, settings.access_token]
+  return [...new Set([...configured.filter((value): value is string => !!value), ...secretsInEnv(env)])]
 }
