@@ -309,7 +309,14 @@ export const checkBaseUrl = (
 const positiveInt = (value: number | undefined, fallback: number): number =>
   value !== undefined && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback
 
-const millis = (input: Duration.Input | undefined, fallback: Duration.Duration): number => {
+/**
+ * Milliseconds of a duration option; `fallback` when it is unset, unreadable
+ * or negative.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const millis = (input: Duration.Input | undefined, fallback: Duration.Duration): number => {
   const value = input === undefined ? undefined : Duration.fromInput(input)
   const ms = value !== undefined && value._tag === "Some" ? Duration.toMillis(value.value) : Number.NaN
   return Number.isNaN(ms) || ms < 0 ? Duration.toMillis(fallback) : ms

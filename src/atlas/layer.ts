@@ -14,7 +14,7 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClient } from "effect/http"
 import { AtlasAuth } from "./AtlasAuth.js"
-import { resolveConfig } from "./AtlasConfig.js"
+import { millis, resolveConfig } from "./AtlasConfig.js"
 import type { AtlasClientOptions, AtlasConfig } from "./AtlasConfig.js"
 import { AuthError, InvalidRequest, WaitTimeout } from "./AtlasError.js"
 import type { AtlasError } from "./AtlasError.js"
@@ -43,16 +43,6 @@ export const AtlasMediaType = "application/vnd.atlas.2024-11-13+json"
  * @category constants
  */
 export const WaitDefaults = { interval: Duration.seconds(5), timeout: Duration.minutes(30) } as const
-
-const toMillis = (input: Duration.Input | undefined, fallback: Duration.Duration): number => {
-  if (input === undefined) return Duration.toMillis(fallback)
-  try {
-    const ms = Duration.toMillis(Duration.fromInputUnsafe(input))
-    return Number.isNaN(ms) || ms < 0 ? Duration.toMillis(fallback) : ms
-  } catch {
-    return Duration.toMillis(fallback)
-  }
-}
 
 /**
  * The problems of a reference, missing fields included.
@@ -129,8 +119,8 @@ export const make = (
     })
 
     const wait = Effect.fn("FlexRestoreJobs.wait")(function* (ref: FlexRestoreJobRef, options?: WaitOptions) {
-      const interval = toMillis(options?.interval, WaitDefaults.interval)
-      const timeout = toMillis(options?.timeout, WaitDefaults.timeout)
+      const interval = millis(options?.interval, WaitDefaults.interval)
+      const timeout = millis(options?.timeout, WaitDefaults.timeout)
       const getOptions: GetOptions = {
         ...(options?.envelope !== undefined ? { envelope: options.envelope } : {}),
         ...(options?.pretty !== undefined ? { pretty: options.pretty } : {}),
