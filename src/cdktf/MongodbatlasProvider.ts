@@ -12,6 +12,9 @@ export {
    * Declares the `mongodbatlas` provider with source
    * `registry.terraform.io/atlas-flex/mongodbatlas`: `baseUrl`, `publicKey` /
    * `privateKey`, `clientId` / `clientSecret`, `accessToken`, `alias`.
+   * A literal secret given here is written as is into `cdk.tf.json`: leave
+   * the secrets unset (the plugin reads `MONGODB_ATLAS_*`) or pass a
+   * sensitive `TerraformVariable`.
    *
    * @since 0.1.0
    * @category constructs
