@@ -8,7 +8,13 @@ import { createRequire } from "node:module"
 
 let cached: string | undefined
 
-const packageVersion = (): string => {
+/**
+ * The package's version, `0.0.0` if its package.json cannot be read.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const packageVersion = (): string => {
   try {
     // Self-reference through the package's own `exports`: the same from
     // src/ (tests) and from dist/ (the built package), and read only once.

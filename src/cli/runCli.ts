@@ -7,7 +7,6 @@
  *
  * @since 0.1.0
  */
-import { readFileSync } from "node:fs"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -22,28 +21,10 @@ import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as GlobalFlag from "effect/cli/GlobalFlag"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
+import { packageVersion } from "../atlas/UserAgent.js"
 import { extraHelp, makeCli, programName } from "./commands.js"
 import type { CliDeps, CliIo } from "./commands.js"
 import { ExitCode } from "./ExitCode.js"
-
-/**
- * The package version, read from the package.json above this module (in the
- * sources and in `dist` alike).
- *
- * @since 0.1.0
- * @category constants
- */
-export const packageVersion = (): string => {
-  for (const up of ["../../package.json", "../../../package.json"]) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as { name?: string; version?: string }
-      if (pkg.name === programName && pkg.version) return pkg.version
-    } catch {
-      // not at this level; try the next one up
-    }
-  }
-  return "unknown"
-}
 
 const wantsColor = (io: CliIo, tty: boolean): boolean => tty && !io.env["NO_COLOR"] && io.env["TERM"] !== "dumb"
 
