@@ -14,14 +14,6 @@ import { pathToFileURL } from "node:url"
 import * as esbuild from "esbuild"
 
 /**
- * The entry file, relative to the package root.
- *
- * @since 0.1.0
- * @category constants
- */
-export const CLI_ENTRY = "dist/cli/atlas-flex-restore.mjs"
-
-/**
  * @since 0.1.0
  * @category build
  */

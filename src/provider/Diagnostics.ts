@@ -41,15 +41,6 @@ export const errorDiagnostic = (summary: string, detail: string, attribute?: str
 })
 
 /**
- * @since 0.1.0
- * @category constructors
- */
-export const warningDiagnostic = (summary: string, detail: string, attribute?: string): Diagnostic => ({
-  ...errorDiagnostic(summary, detail, attribute),
-  severity: "WARNING",
-})
-
-/**
  * The static summaries, one per error type and per provider-side failure.
  *
  * @since 0.1.0
