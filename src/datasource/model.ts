@@ -39,15 +39,38 @@ export interface FlexRestoreJobState extends FlexRestoreJobConfig {
 }
 
 /**
+ * The service field each input attribute feeds.
+ *
+ * @since 0.1.0
+ * @category mapping
+ */
+export const refFieldOf = {
+  project_id: "groupId",
+  name: "name",
+  restore_job_id: "restoreJobId",
+} as const satisfies Record<keyof FlexRestoreJobConfig, keyof FlexRestoreJobRef>
+
+/**
+ * The input attribute of each service field (none for other fields, such as
+ * `baseUrl`): where a diagnostic points.
+ *
+ * @since 0.1.0
+ * @category mapping
+ */
+export const attributeOf = Object.fromEntries(
+  Object.entries(refFieldOf).map(([attribute, field]) => [field, attribute]),
+) as Readonly<Partial<Record<string, keyof FlexRestoreJobConfig>>>
+
+/**
  * The service reference a configuration selects.
  *
  * @since 0.1.0
  * @category mapping
  */
 export const toRef = (config: FlexRestoreJobConfig): FlexRestoreJobRef => ({
-  groupId: config.project_id,
-  name: config.name,
-  restoreJobId: config.restore_job_id,
+  [refFieldOf.project_id]: config.project_id,
+  [refFieldOf.name]: config.name,
+  [refFieldOf.restore_job_id]: config.restore_job_id,
 })
 
 /**

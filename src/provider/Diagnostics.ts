@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import type { AtlasError, WaitTimeout } from "../atlas/AtlasError.js"
+import { attributeOf } from "../datasource/model.js"
 import type { FlexRestoreJobConfig } from "../datasource/model.js"
 
 /**
@@ -67,12 +68,6 @@ export const Summaries = {
   Unsupported: "Not supported by this provider",
   Internal: "Provider internal error",
 } as const
-
-const attributeOf: Record<string, keyof FlexRestoreJobConfig> = {
-  groupId: "project_id",
-  name: "name",
-  restoreJobId: "restore_job_id",
-}
 
 /** Where each not-found code points. Other codes name no attribute. */
 const notFoundAttribute: Record<string, keyof FlexRestoreJobConfig> = {

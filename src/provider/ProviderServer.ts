@@ -12,6 +12,7 @@
  * @since 0.1.0
  */
 import { checkRef } from "../atlas/FlexRestoreJobRef.js"
+import { refFieldOf } from "../datasource/model.js"
 import type { FlexRestoreJobConfig, FlexRestoreJobState } from "../datasource/model.js"
 import { DATA_SOURCE_TYPE, flexRestoreJobDataSource, providerConfig } from "../datasource/schema.js"
 import type { Block } from "../datasource/schema.js"
@@ -78,7 +79,6 @@ const dataSourceAttributes = Object.keys(flexRestoreJobDataSource.block.attribut
   keyof FlexRestoreJobState
 >
 const inputs = ["project_id", "name", "restore_job_id"] as const
-const refField = { project_id: "groupId", name: "name", restore_job_id: "restoreJobId" } as const
 
 const invalidValue = (decoded: DecodedObject<string> & { _tag: "Invalid" }, what: string): Array<Diagnostic> =>
   decoded.problems.map((p) =>
@@ -148,10 +148,10 @@ export class ProviderServer {
     const known: Partial<Record<"groupId" | "name" | "restoreJobId", string>> = {}
     for (const input of inputs) {
       const value = decoded.value[input]
-      if (typeof value === "string") known[refField[input]] = value
+      if (typeof value === "string") known[refFieldOf[input]] = value
     }
     const diagnostics = checkRef(known).map((problem) => {
-      const attribute = inputs.find((i) => refField[i] === problem.field)!
+      const attribute = inputs.find((i) => refFieldOf[i] === problem.field)!
       return errorDiagnostic(
         Summaries.InvalidRequest,
         `${attribute} ${JSON.stringify(problem.value)} must be ${problem.rule}.`,
