@@ -84,19 +84,6 @@ const hintOf = (error: CommandFailure): string => {
 }
 
 /**
- * Replaces every occurrence of each secret with `***`. Short values are
- * skipped: masking a 3-character string would garble ordinary words.
- *
- * @since 0.1.0
- * @category formatting
- */
-export const redact = (text: string, secrets: ReadonlyArray<string>): string => {
-  let out = text
-  for (const secret of secrets) if (secret.length >= 6) out = out.split(secret).join("***")
-  return out
-}
-
-/**
  * The one-line message for a failure, without the program name.
  *
  * @since 0.1.0

@@ -11,6 +11,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { secretsInEnv } from "../atlas/AtlasConfig.js"
+import { maskSecrets } from "../atlas/maskSecrets.js"
 import type { AtlasClientOptions } from "../atlas/AtlasConfig.js"
 import { InvalidRequest } from "../atlas/AtlasError.js"
 import type { AuthError } from "../atlas/AtlasError.js"
@@ -22,7 +23,7 @@ import type { FlexRestoreJobsShape } from "../atlas/FlexRestoreJobs.js"
 import { EmulatorSeed } from "../emulator/seed.js"
 import type { CliDeps, EmulatorHandle, EmulatorInput, GetInput, WaitInput } from "./commands.js"
 import { programName, seedSelectors } from "./commands.js"
-import { errorLine, redact } from "./errorLine.js"
+import { errorLine } from "./errorLine.js"
 import type { CommandFailure } from "./errorLine.js"
 import { ExitCode, exitCodeFor } from "./ExitCode.js"
 import { JobFailed } from "./JobFailed.js"
@@ -48,8 +49,8 @@ const reported =
           const line = Option.isSome(failure)
             ? errorLine(failure.value)
             : `InternalError: ${defectText(cause).replace(/\s+/g, " ")}. Hint: this is a bug; rerun with --debug and report it`
-          deps.io.stderr(`${programName}: ${redact(line, secrets)}\n`)
-          if (debug) deps.io.stderr(redact(Cause.pretty(cause), secrets) + "\n")
+          deps.io.stderr(`${programName}: ${maskSecrets(line, secrets)}\n`)
+          if (debug) deps.io.stderr(maskSecrets(Cause.pretty(cause), secrets) + "\n")
           deps.setExitCode(Option.isSome(failure) ? exitCodeFor(failure.value) : ExitCode.Failure)
         }),
       ),

@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import type { AtlasError, WaitTimeout } from "../atlas/AtlasError.js"
+import { maskSecrets } from "../atlas/maskSecrets.js"
 import { attributeOf } from "../datasource/model.js"
 import type { FlexRestoreJobConfig } from "../datasource/model.js"
 
@@ -231,19 +232,15 @@ export const fromAtlasError = (
 }
 
 /**
- * Masks every occurrence of the given secrets in a text. Secrets shorter than
- * four characters are left alone: masking them would shred ordinary words.
+ * `maskSecrets` over a fixed list of secrets.
  *
  * @since 0.1.0
  * @category redaction
  */
 export const scrubber =
   (secrets: ReadonlyArray<string>) =>
-  (text: string): string => {
-    let out = text
-    for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join("<redacted>")
-    return out
-  }
+  (text: string): string =>
+    maskSecrets(text, secrets)
 
 /**
  * @since 0.1.0

@@ -16,7 +16,8 @@ import {
   WaitTimeout,
 } from "../../src/atlas/AtlasError.js"
 import { checkRef } from "../../src/atlas/FlexRestoreJobRef.js"
-import { errorLine, redact } from "../../src/cli/errorLine.js"
+import { maskSecrets } from "../../src/atlas/maskSecrets.js"
+import { errorLine } from "../../src/cli/errorLine.js"
 import type { CommandFailure } from "../../src/cli/errorLine.js"
 import { ExitCode, exitCodeFor } from "../../src/cli/ExitCode.js"
 import { JobFailed } from "../../src/cli/JobFailed.js"
@@ -157,8 +158,8 @@ describe("errorLine and exitCodeFor", () => {
   })
 
   it("masks secrets, but not short values that would garble words", () => {
-    expect(redact("key s3cr3t-value-1 leaked twice: s3cr3t-value-1", ["s3cr3t-value-1", "abc"])).toBe(
-      "key *** leaked twice: ***",
+    expect(maskSecrets("key s3cr3t-value-1 leaked twice: s3cr3t-value-1", ["s3cr3t-value-1", "abc"])).toBe(
+      "key <redacted> leaked twice: <redacted>",
     )
   })
 })
