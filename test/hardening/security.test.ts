@@ -34,7 +34,7 @@ import { encode } from "@msgpack/msgpack"
 import { cli, ensureBuilt } from "../cli/built.js"
 import { buildPlugin, clientCertificate, startPlugin, terraformEnv } from "../provider/pluginProcess.js"
 import type { BuiltPlugin } from "../provider/pluginProcess.js"
-import { baseEnv, cliConfig, runTerraform, terraformVersion, workdir } from "../provider/terraform.js"
+import { baseEnv, cliConfig, mainTf, runTerraform, terraformVersion, workdir } from "../provider/terraform.js"
 import { countingClient, pool, refOf, Secrets, secretCredentials, tagOf } from "./support.js"
 import type { Mode } from "./support.js"
 
@@ -764,24 +764,6 @@ describe("the plugin listens on loopback only", () => {
       if (root) rmSync(root, { recursive: true, force: true })
     })
 
-    const mainTf = (block: string, job: string) => `terraform {
-  required_providers {
-    mongodbatlas = { source = "registry.terraform.io/atlas-flex/mongodbatlas" }
-  }
-}
-provider "mongodbatlas" {
-${block}
-}
-data "mongodbatlas_flex_restore_job" "this" {
-  project_id     = "${EmulatorSeed.groupId}"
-  name           = "${EmulatorSeed.clusterName}"
-  restore_job_id = "${job}"
-}
-output "job" {
-  value = data.mongodbatlas_flex_restore_job.this
-}
-`
-
     const blocks = (): Record<string, { block: string; env: Record<string, string> }> => ({
       "api key in the block": {
         block: `  base_url = "${emulator.url}"\n  public_key = "${emulator.credentials.publicKey}"\n  private_key = "${Secrets.privateKey}"`,
@@ -817,7 +799,7 @@ output "job" {
         }[name]!
         for (const job of jobs) {
           runs.push(async () => {
-            const dir = workdir(root, mainTf(block, job))
+            const dir = workdir(root, mainTf(block, { restore_job_id: job }))
             const log = join(dir, "provider.log")
             const tfEnv = { ...baseEnv(cliFile, dir), ...env, TF_LOG_PROVIDER: "trace", TF_LOG_PATH: log }
             const apply = await runTerraform(dir, ["apply", "-auto-approve", "-no-color"], tfEnv)

@@ -15,43 +15,13 @@ import type { RunningEmulator } from "../../src/emulator/index.js"
 import { Summaries } from "../../src/provider/Diagnostics.js"
 import { buildPlugin } from "./pluginProcess.js"
 import type { BuiltPlugin } from "./pluginProcess.js"
-import { baseEnv, cliConfig, runTerraform, terraformVersion, workdir } from "./terraform.js"
+import { baseEnv, cliConfig, mainTf, runTerraform, seededRef, terraformVersion, workdir } from "./terraform.js"
 
 const version = terraformVersion()
 if (version === undefined) {
   console.warn(
     "\n!!! terraform is not on PATH: the provider's end-to-end tests are SKIPPED. Install terraform >= 1.11 to run them. !!!\n",
   )
-}
-
-const ref: { readonly project_id: string; readonly name: string; readonly restore_job_id: string } = {
-  project_id: EmulatorSeed.groupId,
-  name: EmulatorSeed.clusterName,
-  restore_job_id: EmulatorSeed.jobs.completed,
-}
-
-const config = (providerBlock: string, data: Partial<typeof ref> = {}) => {
-  const r = { ...ref, ...data }
-  return `terraform {
-  required_providers {
-    mongodbatlas = { source = "registry.terraform.io/atlas-flex/mongodbatlas" }
-  }
-}
-
-provider "mongodbatlas" {
-${providerBlock}
-}
-
-data "mongodbatlas_flex_restore_job" "this" {
-  project_id     = "${r.project_id}"
-  name           = "${r.name}"
-  restore_job_id = "${r.restore_job_id}"
-}
-
-output "job" {
-  value = data.mongodbatlas_flex_restore_job.this
-}
-`
 }
 
 describe.skipIf(version === undefined)(`terraform ${version} through the plugin`, () => {
@@ -89,7 +59,7 @@ describe.skipIf(version === undefined)(`terraform ${version} through the plugin`
   /** The job exactly as the emulator serves it, read with raw fetch. */
   const emulatorJob = async (id: string) => {
     const response = await fetch(
-      `${emulator.url}/api/atlas/v2/groups/${ref.project_id}/flexClusters/${ref.name}/backup/restoreJobs/${id}`,
+      `${emulator.url}/api/atlas/v2/groups/${seededRef.project_id}/flexClusters/${seededRef.name}/backup/restoreJobs/${id}`,
       {
         headers: {
           accept: "application/vnd.atlas.2024-11-13+json",
@@ -107,7 +77,7 @@ describe.skipIf(version === undefined)(`terraform ${version} through the plugin`
     expect(apply.code).toBe(0)
     const output = await tf(dir, ["output", "-json"], env)
     expect(output.code).toBe(0)
-    expect(JSON.parse(output.stdout).job.value).toEqual(toState(ref, await emulatorJob(ref.restore_job_id)))
+    expect(JSON.parse(output.stdout).job.value).toEqual(toState(seededRef, await emulatorJob(seededRef.restore_job_id)))
     const everything = apply.stdout + output.stdout + readFileSync(join(dir, "terraform.tfstate"), "utf8")
     for (const secret of secrets()) expect(everything).not.toContain(secret)
   }
@@ -157,7 +127,7 @@ describe.skipIf(version === undefined)(`terraform ${version} through the plugin`
   ]
 
   it("plans: the data source is read during plan, its values shown", async () => {
-    const dir = workdir(root, config(modes[0]!.block()))
+    const dir = workdir(root, mainTf(modes[0]!.block()))
     const plan = await tf(dir, ["plan"])
     expect(plan.stderr).toBe("")
     expect(plan.code).toBe(0)
@@ -169,7 +139,7 @@ describe.skipIf(version === undefined)(`terraform ${version} through the plugin`
   for (const mode of modes) {
     it(`applies, and terraform output equals the emulator's job mapped: ${mode.name}`, async () => {
       const before = emulator.stats()
-      await applyAndCompare(workdir(root, config(mode.block())), mode.env())
+      await applyAndCompare(workdir(root, mainTf(mode.block())), mode.env())
       const after = emulator.stats()
       expect(after.apiRequests).toBeGreaterThan(before.apiRequests)
       if (mode.name.startsWith("service account")) expect(after.tokensIssued).toBeGreaterThan(before.tokensIssued)
@@ -178,7 +148,7 @@ describe.skipIf(version === undefined)(`terraform ${version} through the plugin`
   }
 
   it("reads with an unknown provider block (built from a resource), falling back to the environment", async () => {
-    const main = config(`  base_url = terraform_data.later.output`).replace(
+    const main = mainTf(`  base_url = terraform_data.later.output`).replace(
       'provider "mongodbatlas"',
       'resource "terraform_data" "later" {\n  input = "unused"\n}\n\nprovider "mongodbatlas"',
     )
@@ -193,7 +163,7 @@ describe.skipIf(version === undefined)(`terraform ${version} through the plugin`
   })
 
   it("a malformed id: a diagnostic on that attribute, and no HTTP request at all", async () => {
-    const dir = workdir(root, config(modes[2]!.block(), { restore_job_id: "not-a-job-id" }))
+    const dir = workdir(root, mainTf(modes[2]!.block(), { restore_job_id: "not-a-job-id" }))
     const before = emulator.stats().requests
     const plan = await tf(dir, ["plan"])
     expect(plan.code).toBe(1)
@@ -205,7 +175,7 @@ describe.skipIf(version === undefined)(`terraform ${version} through the plugin`
   })
 
   it("an unknown job: a not-found diagnostic with Atlas's error code", async () => {
-    const dir = workdir(root, config(modes[2]!.block(), { restore_job_id: "66a0000000000000000000ee" }))
+    const dir = workdir(root, mainTf(modes[2]!.block(), { restore_job_id: "66a0000000000000000000ee" }))
     const plan = await tf(dir, ["plan"])
     expect(plan.code).toBe(1)
     expect(plan.stderr).toContain(`Error: ${Summaries.NotFound}`)
@@ -213,7 +183,7 @@ describe.skipIf(version === undefined)(`terraform ${version} through the plugin`
   })
 
   it("a non-flex cluster: the hint, on the name attribute", async () => {
-    const dir = workdir(root, config(modes[2]!.block(), { name: EmulatorSeed.dedicatedClusterName }))
+    const dir = workdir(root, mainTf(modes[2]!.block(), { name: EmulatorSeed.dedicatedClusterName }))
     const plan = await tf(dir, ["plan"])
     expect(plan.code).toBe(1)
     expect(plan.stderr).toContain(`Error: ${Summaries.BadRequest}`)
@@ -226,13 +196,13 @@ describe.skipIf(version === undefined)(`terraform ${version} through the plugin`
     const wrong = "wrong-private-key-0123456789"
     const dir = workdir(
       root,
-      config(`  base_url = "${emulator.url}"\n  public_key = "${c().publicKey}"\n  private_key = "${wrong}"`),
+      mainTf(`  base_url = "${emulator.url}"\n  public_key = "${c().publicKey}"\n  private_key = "${wrong}"`),
     )
     const plan = await tf(dir, ["plan"])
     expect(plan.code).toBe(1)
     expect(plan.stderr).toContain(`Error: ${Summaries.Unauthorized}`)
     expect(plan.stderr + plan.stdout).not.toContain(wrong)
-    const none = workdir(root, config(`  base_url = "${emulator.url}"`))
+    const none = workdir(root, mainTf(`  base_url = "${emulator.url}"`))
     const missing = await tf(none, ["plan"])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain(`Error: ${Summaries.AuthError}`)
@@ -255,8 +225,8 @@ describe.skipIf(version === undefined)(`terraform ${version} through the plugin`
         debug.on("exit", (code) => reject(new Error(`debug plugin exited ${code}`)))
       })
       const env = { TF_REATTACH_PROVIDERS: reattach }
-      const good = workdir(root, config(modes[2]!.block()))
-      const bad = workdir(root, config(`  base_url = "${emulator.url}"\n  access_token = "not-the-token"`))
+      const good = workdir(root, mainTf(modes[2]!.block()))
+      const bad = workdir(root, mainTf(`  base_url = "${emulator.url}"\n  access_token = "not-the-token"`))
       const first = await tf(good, ["plan"], env)
       expect(first.code).toBe(0)
       const second = await tf(bad, ["plan"], env)
@@ -272,7 +242,7 @@ describe.skipIf(version === undefined)(`terraform ${version} through the plugin`
   })
 
   it("terraform providers schema -json equals the schema JSON the generator uses", async () => {
-    const dir = workdir(root, config(""))
+    const dir = workdir(root, mainTf(""))
     const result = await tf(dir, ["providers", "schema", "-json"])
     expect(result.code).toBe(0)
     expect(JSON.parse(result.stdout)).toEqual(providerSchemaJson())

@@ -8,7 +8,9 @@ import { execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { FlexRestoreJobConfig } from "../../src/datasource/model.js"
 import { PROVIDER_SOURCE } from "../../src/datasource/schema.js"
+import { EmulatorSeed } from "../../src/emulator/seed.js"
 
 /** The installed terraform's version, or undefined when there is none. */
 export const terraformVersion = (): string | undefined => {
@@ -73,3 +75,35 @@ export const baseEnv = (cliConfigFile: string, dataDir: string): Record<string, 
   CHECKPOINT_DISABLE: "1",
   TF_IN_AUTOMATION: "1",
 })
+
+/** The emulator's completed job, as the data source's inputs. */
+export const seededRef: FlexRestoreJobConfig = {
+  project_id: EmulatorSeed.groupId,
+  name: EmulatorSeed.clusterName,
+  restore_job_id: EmulatorSeed.jobs.completed,
+}
+
+/** A `main.tf` with our provider (its block's body given), the data source and one output holding all of it. */
+export const mainTf = (providerBlock: string, data: Partial<FlexRestoreJobConfig> = {}): string => {
+  const r = { ...seededRef, ...data }
+  return `terraform {
+  required_providers {
+    mongodbatlas = { source = "${PROVIDER_SOURCE}" }
+  }
+}
+
+provider "mongodbatlas" {
+${providerBlock}
+}
+
+data "mongodbatlas_flex_restore_job" "this" {
+  project_id     = "${r.project_id}"
+  name           = "${r.name}"
+  restore_job_id = "${r.restore_job_id}"
+}
+
+output "job" {
+  value = data.mongodbatlas_flex_restore_job.this
+}
+`
+}
