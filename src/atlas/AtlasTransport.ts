@@ -9,8 +9,8 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Semaphore from "effect/Semaphore"
+import * as Stream from "effect/Stream"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as HttpClientError from "effect/http/HttpClientError"
@@ -59,34 +59,28 @@ const describe = (error: HttpClientError.HttpClientError): string => {
 const tooLarge = (status: number, max: number) =>
   new ResponseDecodeError({ status, reason: `the response body is larger than ${max} bytes` })
 
-const readWeb = (web: Response, status: number, max: number, signal: AbortSignal): Promise<string> => {
-  if (web.body === null) return Promise.resolve("")
-  const reader = web.body.getReader()
-  // Interruption (a timeout) cancels the read, which aborts the request.
-  const cancel = () => void reader.cancel().catch(() => {})
-  signal.addEventListener("abort", cancel, { once: true })
-  const chunks: Array<Uint8Array> = []
-  let size = 0
-  const pump = (): Promise<string> =>
-    reader.read().then(({ done, value }) => {
-      if (done) {
-        signal.removeEventListener("abort", cancel)
-        return new TextDecoder().decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
-      }
-      size += value.byteLength
-      if (size > max) {
-        signal.removeEventListener("abort", cancel)
-        cancel()
-        throw tooLarge(status, max)
-      }
-      chunks.push(value)
-      return pump()
-    })
-  return pump()
+const decoder = new TextDecoder()
+
+/** No `Buffer`: this module also runs over fetch outside Node. */
+const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
 }
 
-const decoder = new TextDecoder()
 const disabled = () => true
+
+/**
+ * Gives up an unread body: opening its stream and closing it at once cancels
+ * it, whichever client made the response, so its connection is not held.
+ */
+const release = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<void> =>
+  Effect.ignore(Effect.scoped(Stream.toPull(response.stream)))
 
 const readBody = (
   response: HttpClientResponse.HttpClientResponse,
@@ -103,30 +97,34 @@ const readBody = (
   const declared = response.headers["content-length"]
   if (declared !== undefined && /^\d+$/.test(declared)) {
     // The common case: the size is known up front, so refuse or read at once.
-    if (Number(declared) > max) {
-      const web = HttpClientResponse.toWeb(response)
-      if (Option.isSome(web)) void web.value.body?.cancel().catch(() => {})
-      return Effect.fail(tooLarge(response.status, max))
-    }
+    if (Number(declared) > max) return Effect.andThen(release(response), Effect.fail(tooLarge(response.status, max)))
     return Effect.mapError(
       Effect.map(response.arrayBuffer, (buf) => decoder.decode(buf)),
       readFailed,
     )
   }
-  // Chunked: count bytes as they come and stop at the cap.
-  const web = HttpClientResponse.toWeb(response)
-  if (Option.isSome(web)) {
-    return Effect.tryPromise({
-      try: (signal) => readWeb(web.value, response.status, max, signal),
-      catch: readFailed,
-    })
-  }
-  return response.arrayBuffer.pipe(
-    Effect.mapError(readFailed),
-    Effect.flatMap((buf) =>
-      buf.byteLength > max ? Effect.fail(tooLarge(response.status, max)) : Effect.succeed(decoder.decode(buf)),
-    ),
-  )
+  // Chunked: count bytes as they come and stop at the cap. Failing the
+  // stream ends it, which cancels the body and so releases the connection.
+  return Effect.suspend(() => {
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    return response.stream.pipe(
+      Stream.runForEachArray((array) => {
+        for (const chunk of array) {
+          size += chunk.byteLength
+          if (size > max) return Effect.fail(tooLarge(response.status, max))
+          chunks.push(chunk)
+        }
+        return Effect.void
+      }),
+      Effect.map(() => decoder.decode(concat(chunks, size))),
+      Effect.catchIf(
+        (e) => HttpClientError.isHttpClientError(e) && e.reason._tag === "EmptyBodyError",
+        () => Effect.succeed(""),
+      ),
+      Effect.mapError(readFailed),
+    )
+  })
 }
 
 /**

@@ -1,0 +1,388 @@
+/**
+ * The node:http client's own response (no Web `Response` behind it) against
+ * tiny loopback servers: every member of effect's `HttpClientResponse`, the
+ * release of a socket whose body is abandoned, the body cap on chunked and
+ * declared bodies over both transports, and the `ca` option.
+ */
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import * as http from "node:http"
+import * as https from "node:https"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Effect, Exit, ManagedRuntime, Option, Stream } from "effect"
+import { HttpClient, HttpClientError } from "effect/http"
+import type { HttpClientResponse } from "effect/http"
+import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
+import { FlexRestoreJobsLive } from "../../src/atlas/layer.js"
+import * as NodeHttpClient from "../../src/atlas/NodeHttpClient.js"
+import { JOB_BODY, REF } from "./fake.js"
+
+type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void
+
+interface TestServer {
+  readonly url: string
+  /** Responses whose connection closed before they were finished: the client gave up on them. */
+  readonly abandoned: () => number
+  /** Connections accepted so far, and how many of them have closed. */
+  readonly connections: () => { readonly opened: number; readonly closed: number }
+  readonly stop: () => Promise<void>
+}
+
+const serve = async (
+  route: Route,
+  create: (handler: Route) => http.Server = (h) => http.createServer(h),
+): Promise<TestServer> => {
+  let abandoned = 0
+  const server = create((req, res) => {
+    res.once("close", () => {
+      if (!res.writableFinished) abandoned += 1
+    })
+    route(req, res)
+  })
+  let opened = 0
+  let closed = 0
+  server.on("connection", (socket) => {
+    opened += 1
+    socket.once("close", () => (closed += 1))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as AddressInfo
+  const scheme = server instanceof https.Server ? "https" : "http"
+  return {
+    url: `${scheme}://127.0.0.1:${port}`,
+    abandoned: () => abandoned,
+    connections: () => ({ opened, closed }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** Writes 1 KiB chunks until the client goes away. */
+const endless =
+  (headers: http.OutgoingHttpHeaders = {}): Route =>
+  (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json", ...headers })
+    const timer = setInterval(() => res.write("x".repeat(1024)), 1)
+    res.once("close", () => clearInterval(timer))
+  }
+
+/** Polls `condition` for up to `millis`. */
+const eventually = async (condition: () => boolean, millis = 2000): Promise<boolean> => {
+  const until = Date.now() + millis
+  while (!condition()) {
+    if (Date.now() > until) return false
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  return true
+}
+
+const withClient = <A, E>(
+  effect: Effect.Effect<A, E, HttpClient.HttpClient>,
+  options?: NodeHttpClient.NodeHttpClientOptions,
+): Promise<Exit.Exit<A, E>> => Effect.runPromiseExit(Effect.provide(effect, NodeHttpClient.layer(options)))
+
+const reasonOf = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
+  if (Exit.isSuccess(exit)) return undefined
+  const error = exit.cause.reasons.find((r) => r._tag === "Fail")
+  const e = error?._tag === "Fail" ? error.error : undefined
+  return HttpClientError.isHttpClientError(e) ? e.reason._tag : String(e)
+}
+
+describe("NodeHttpClient response", () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await serve((req, res) => {
+      const path = new URL(req.url ?? "/", "http://x").pathname
+      if (path === "/job") {
+        res.setHeader("set-cookie", ["a=1; Path=/", "b=2; HttpOnly"])
+        res.setHeader("x-multi", ["one", "two"])
+        res.writeHead(201, { "content-type": "application/json", "X-Mixed-Case": "yes" })
+        res.end(JSON.stringify({ ok: true, text: "héllo" }))
+      } else if (path === "/form") {
+        res.writeHead(200, { "content-type": "application/x-www-form-urlencoded" })
+        res.end("a=1&b=two+words")
+      } else if (path === "/empty") {
+        res.writeHead(204)
+        res.end()
+      } else if (path === "/truncated") {
+        res.writeHead(200, { "content-length": "1000" })
+        res.write("x".repeat(10))
+        setTimeout(() => res.destroy(), 5)
+      } else if (path === "/endless") {
+        endless()(req, res)
+      } else {
+        res.writeHead(404)
+        res.end()
+      }
+    })
+  })
+  afterAll(() => server.stop())
+
+  it("has status, url without the hash, lower-cased headers, cookies and the remote address", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const response = yield* HttpClient.get(`${server.url}/job?q=1#fragment`)
+        return {
+          status: response.status,
+          url: response.url,
+          headers: { ...response.headers },
+          cookies: Object.keys(response.cookies.cookies).sort(),
+          remote: response.remoteAddress,
+          json: yield* response.json,
+          // Cached: the body is read once, every accessor sees it.
+          text: yield* response.text,
+          bytes: (yield* response.arrayBuffer).byteLength,
+          inspected: response.toJSON() as { _id: string; status: number },
+        }
+      }),
+    )
+    expect(Exit.isSuccess(exit)).toBe(true)
+    if (!Exit.isSuccess(exit)) return
+    const r = exit.value
+    expect(r.status).toBe(201)
+    expect(r.url).toBe(`${server.url}/job?q=1`)
+    expect(r.headers["x-mixed-case"]).toBe("yes")
+    expect(r.headers["x-multi"]).toBe("one, two")
+    expect(r.headers["set-cookie"]).toBe("a=1; Path=/, b=2; HttpOnly")
+    expect(r.cookies).toStrictEqual(["a", "b"])
+    expect(r.remote).toStrictEqual(Option.some("127.0.0.1"))
+    expect(r.json).toStrictEqual({ ok: true, text: "héllo" })
+    expect(r.text).toBe(JSON.stringify({ ok: true, text: "héllo" }))
+    expect(r.bytes).toBe(Buffer.byteLength(r.text))
+    expect(r.inspected._id).toBe("HttpClientResponse")
+    expect(r.inspected.status).toBe(201)
+  })
+
+  it("streams the body once; a second read fails with a DecodeError", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const response = yield* HttpClient.get(`${server.url}/job`)
+        const chunks = yield* Stream.runCollect(response.stream)
+        const again = yield* Effect.exit(response.arrayBuffer)
+        return { text: Buffer.concat(chunks).toString("utf8"), again }
+      }),
+    )
+    expect(Exit.isSuccess(exit)).toBe(true)
+    if (!Exit.isSuccess(exit)) return
+    expect(JSON.parse(exit.value.text)).toStrictEqual({ ok: true, text: "héllo" })
+    expect(reasonOf(exit.value.again)).toBe("DecodeError")
+  })
+
+  it("reads URL-encoded bodies as URL parameters and form data", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const response = yield* HttpClient.get(`${server.url}/form`)
+        const params = yield* response.urlParamsBody
+        const form = yield* response.formData
+        return { params, a: form.get("a"), b: form.get("b") }
+      }),
+    )
+    expect(Exit.isSuccess(exit)).toBe(true)
+    if (!Exit.isSuccess(exit)) return
+    expect(exit.value.params.params).toStrictEqual([
+      ["a", "1"],
+      ["b", "two words"],
+    ])
+    expect([exit.value.a, exit.value.b]).toStrictEqual(["1", "two words"])
+  })
+
+  it("has no body for 204 and HEAD: empty text, null JSON, and a stream that fails as fetch's does", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const client = yield* HttpClient.HttpClient
+        const empty = yield* client.get(`${server.url}/empty`)
+        const head = yield* client.head(`${server.url}/job`)
+        return {
+          statuses: [empty.status, head.status],
+          texts: [yield* empty.text, yield* head.text],
+          json: yield* empty.json,
+          stream: reasonOf(yield* Effect.exit(Stream.runCollect(head.stream))),
+        }
+      }),
+    )
+    expect(Exit.isSuccess(exit)).toBe(true)
+    if (!Exit.isSuccess(exit)) return
+    expect(exit.value).toStrictEqual({ statuses: [204, 201], texts: ["", ""], json: null, stream: "EmptyBodyError" })
+  })
+
+  it("fails a body cut short with a DecodeError", async () => {
+    const exit = await withClient(Effect.flatMap(HttpClient.get(`${server.url}/truncated`), (r) => r.text))
+    expect(reasonOf(exit)).toBe("DecodeError")
+  })
+
+  it("cannot hand over an upgraded connection, like fetch", async () => {
+    const exit = await withClient(Effect.flatMap(HttpClient.get(`${server.url}/job`), (r) => r.upgrade))
+    expect(reasonOf(exit)).toBe("StatusCodeError")
+  })
+
+  it("destroys the connection when a stream stops before the body ends, even in a scope still open", async () => {
+    const before = server.connections().closed
+    let closedInScope = false
+    const exit = await withClient(
+      Effect.scoped(
+        Effect.gen(function* () {
+          // withScope: the request is aborted only when this scope closes, so
+          // a close seen inside it is the stream's own doing.
+          const client = HttpClient.withScope(yield* HttpClient.HttpClient)
+          const response = yield* client.get(`${server.url}/endless`)
+          const first = yield* Stream.runCollect(Stream.take(response.stream, 1))
+          closedInScope = yield* Effect.promise(() => eventually(() => server.connections().closed > before))
+          return first.length
+        }),
+      ),
+    )
+    expect(Exit.isSuccess(exit)).toBe(true)
+    expect(closedInScope).toBe(true)
+  })
+})
+
+describe.each(["layerNode", "layerFetch"] as const)("body cap over %s", (transport) => {
+  const lookup = (url: string, maxResponseBytes: number) => {
+    const runtime = ManagedRuntime.make(
+      FlexRestoreJobsLive[transport]({
+        baseUrl: url,
+        auth: { accessToken: "token" },
+        env: {},
+        maxResponseBytes,
+        retry: { maxAttempts: 1 },
+      }),
+    )
+    return runtime.runPromiseExit(FlexRestoreJobs.use((jobs) => jobs.get(REF))).finally(() => runtime.dispose())
+  }
+  const errorOf = (exit: Exit.Exit<unknown, unknown>) => {
+    expect(Exit.isFailure(exit)).toBe(true)
+    const reason = Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail") : undefined
+    return (reason?._tag === "Fail" ? reason.error : undefined) as { _tag: string; reason: string }
+  }
+
+  it("stops reading a chunked body as soon as it passes the cap, and closes the connection", async () => {
+    const server = await serve(endless())
+    try {
+      const started = Date.now()
+      const error = errorOf(await lookup(server.url, 4096))
+      expect(error._tag).toBe("ResponseDecodeError")
+      expect(error.reason).toContain("larger than 4096 bytes")
+      expect(Date.now() - started).toBeLessThan(5000)
+      expect(await eventually(() => server.abandoned() === 1)).toBe(true)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it("refuses a declared size over the cap without reading it, and closes the connection", async () => {
+    const server = await serve(endless({ "content-length": String(64 * 1024 * 1024) }))
+    try {
+      const error = errorOf(await lookup(server.url, 4096))
+      expect(error._tag).toBe("ResponseDecodeError")
+      expect(error.reason).toContain("larger than 4096 bytes")
+      expect(await eventually(() => server.abandoned() === 1)).toBe(true)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it("reads a chunked body under the cap", async () => {
+    const body = JSON.stringify(JOB_BODY)
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      for (let i = 0; i < body.length; i += 100) res.write(body.slice(i, i + 100))
+      res.end()
+    })
+    try {
+      const exit = await lookup(server.url, body.length)
+      expect(Exit.isSuccess(exit) ? exit.value.id : exit).toBe(JOB_BODY.id)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it("maps a chunked body cut short to TransportError", async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      res.write('{"id":')
+      setTimeout(() => res.destroy(), 5)
+    })
+    try {
+      const error = errorOf(await lookup(server.url, 4096))
+      expect(error._tag).toBe("TransportError")
+      expect(error.reason).toContain("reading the response of GET")
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
+describe("NodeHttpClient ca", () => {
+  const dir = mkdtempSync(join(tmpdir(), "node-http-ca-"))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const selfSigned = (name: string) => {
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        `/CN=${name}`,
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-keyout",
+        join(dir, `${name}.key`),
+        "-out",
+        join(dir, `${name}.pem`),
+      ],
+      { stdio: "pipe" },
+    )
+    return { key: readFileSync(join(dir, `${name}.key`), "utf8"), cert: readFileSync(join(dir, `${name}.pem`), "utf8") }
+  }
+
+  let server: TestServer
+  let trusted: string
+  let other: string
+  beforeAll(async () => {
+    const pair = selfSigned("server")
+    trusted = pair.cert
+    other = selfSigned("other").cert
+    server = await serve(
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "text/plain" })
+        res.end("over tls")
+      },
+      (h) => https.createServer({ key: pair.key, cert: pair.cert }, h),
+    )
+  })
+  afterAll(() => server.stop())
+
+  const fetchText = (ca?: ReadonlyArray<string>) =>
+    withClient(
+      Effect.flatMap(HttpClient.get(server.url), (r: HttpClientResponse.HttpClientResponse) => r.text),
+      ca === undefined ? {} : { ca },
+    )
+
+  it("trusts a self-signed server whose certificate is given", async () => {
+    const exit = await fetchText([trusted])
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toBe("over tls")
+  })
+
+  it("refuses it without the option", async () => {
+    expect(reasonOf(await fetchText())).toBe("TransportError")
+  })
+
+  it("trusts exactly the given certificates (they replace the default store)", async () => {
+    expect(reasonOf(await fetchText([other]))).toBe("TransportError")
+    const exit = await fetchText([other, trusted])
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toBe("over tls")
+  })
+})
