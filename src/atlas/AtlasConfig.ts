@@ -115,6 +115,12 @@ export interface AtlasClientOptions {
   readonly maxResponseBytes?: number
   /** Allow plain `http://` to a host other than loopback. @default false */
   readonly allowInsecureHttp?: boolean
+  /**
+   * The certificates (PEM) that https connections trust, replacing Node's
+   * default store, as Node's own `ca` option does. `layerNode` only; fetch
+   * keeps its own store. @default Node's default store
+   */
+  readonly ca?: ReadonlyArray<string>
 }
 
 /**

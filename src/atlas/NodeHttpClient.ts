@@ -13,6 +13,8 @@
  */
 import * as http from "node:http"
 import * as https from "node:https"
+import type { Duplex } from "node:stream"
+import * as tls from "node:tls"
 import * as Cause from "effect/Cause"
 import * as Channel from "effect/Channel"
 import * as Effect from "effect/Effect"
@@ -359,6 +361,32 @@ class NodeHttpClientResponse extends Inspectable.Class implements HttpClientResp
   }
 }
 
+/**
+ * An https agent that trusts exactly `ca`. Node's agent would hand `ca` to
+ * every new connection, which then parses the whole list again (tens of ms
+ * for a full root store); this one parses it once, at the first connection.
+ */
+class TrustingAgent extends https.Agent {
+  readonly #ca: Array<string>
+  #context: tls.SecureContext | undefined
+  constructor(options: https.AgentOptions, ca: ReadonlyArray<string>) {
+    super(options)
+    this.#ca = [...ca]
+  }
+  override createConnection(
+    options: https.RequestOptions,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    this.#context ??= tls.createSecureContext({ ca: this.#ca })
+    // The agent passes its options on to tls.connect, which takes a context.
+    const withContext: https.RequestOptions & Pick<tls.ConnectionOptions, "secureContext"> = {
+      ...options,
+      secureContext: this.#context,
+    }
+    return super.createConnection(withContext, callback)
+  }
+}
+
 const send = (
   agents: { readonly http: http.Agent; readonly https: https.Agent },
   request: HttpClientRequest.HttpClientRequest,
@@ -406,7 +434,7 @@ export const layer = (options: NodeHttpClientOptions = {}): Layer.Layer<HttpClie
       const agentOptions = { keepAlive: true, maxSockets: options.maxConnections ?? 16, scheduling: "lifo" as const }
       const agents = {
         http: new http.Agent(agentOptions),
-        https: new https.Agent(options.ca === undefined ? agentOptions : { ...agentOptions, ca: [...options.ca] }),
+        https: options.ca === undefined ? new https.Agent(agentOptions) : new TrustingAgent(agentOptions, options.ca),
       }
       // Released means closed: wait (a second at most) until every socket
       // has closed on this side, so no handle outlives the layer.

@@ -190,7 +190,12 @@ export const FlexRestoreJobsLive = {
     Layer.unwrap(
       Effect.map(Effect.fromResult(resolveConfig(options)), (config) =>
         FlexRestoreJobsLive.layerConfig(config).pipe(
-          Layer.provide(NodeHttpClient.layer({ maxConnections: config.maxConnections })),
+          Layer.provide(
+            NodeHttpClient.layer({
+              maxConnections: config.maxConnections,
+              ...(options?.ca === undefined ? {} : { ca: options.ca }),
+            }),
+          ),
         ),
       ),
     ),

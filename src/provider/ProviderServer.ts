@@ -288,7 +288,7 @@ export class ProviderServer {
     const session: Session = {
       reader: loadReaderModule().then(({ makeReader }) => {
         this.#log.log("debug", "loaded the reader", { code_cache: Launch.get()?.readerCached ?? false })
-        const reader = makeReader(settings, env, layer)
+        const reader = makeReader(settings, env, layer, (message) => this.#log.log("warn", message))
         this.#secrets = reader.secrets
         this.#scrub = scrubber(this.#secrets)
         return reader

@@ -22,6 +22,7 @@ import type { FlexRestoreJobConfig, FlexRestoreJobState } from "../datasource/mo
 import { read } from "../datasource/read.js"
 import { secretsOf, toClientOptions } from "./ProviderConfig.js"
 import type { ProviderSettings } from "./ProviderConfig.js"
+import { atlasTrust } from "./Trust.js"
 
 /**
  * How a read ended.
@@ -74,6 +75,8 @@ const outcome = <A>(exit: Exit.Exit<A, AtlasError>, success: (a: A) => ReadOutco
 /**
  * A reader for the provider block's settings over `env`, through
  * `FlexRestoreJobsLive.layerNode` (node:http, a real connection cap), or the given factory.
+ * The client trusts what the launcher says it must (`atlasTrust`); `warn`
+ * hears about an unreadable extra certificates file.
  *
  * @since 0.1.0
  * @category constructors
@@ -82,8 +85,10 @@ export const makeReader = (
   settings: ProviderSettings,
   env: Readonly<Record<string, string | undefined>>,
   factory?: LayerFactory,
+  warn: (message: string) => void = () => {},
 ): Reader => {
-  const options = toClientOptions(settings, env)
+  const ca = atlasTrust(env, warn)
+  const options = { ...toClientOptions(settings, env), ...(ca === undefined ? {} : { ca }) }
   const runtime = ManagedRuntime.make(factory === undefined ? FlexRestoreJobsLive.layerNode(options) : factory(options))
   return {
     secrets: secretsOf(settings, env),
