@@ -1,15 +1,17 @@
 /**
- * The plugin's gRPC server: mutual TLS on 127.0.0.1 with the client
- * certificate Terraform passes in `PLUGIN_CLIENT_CERT`, the provider service,
- * go-plugin's controller (Shutdown) and the health service. Every handler
- * answers: an exception becomes an error diagnostic, never a gRPC error.
+ * The plugin's gRPC server (`GrpcServer`, over `node:http2`): mutual TLS on
+ * 127.0.0.1 with the client certificate Terraform passes in
+ * `PLUGIN_CLIENT_CERT`, the provider service, go-plugin's controller
+ * (Shutdown) and the health service. Every handler answers: an exception
+ * becomes an error diagnostic, never a gRPC error.
  *
  * @since 0.1.0
  */
-import * as grpc from "@grpc/grpc-js"
 import { makeServerCertificate } from "./Certificate.js"
 import type { ServerCertificate } from "./Certificate.js"
 import { errorDiagnostic, Summaries } from "./Diagnostics.js"
+import { GrpcServer } from "./GrpcServer.js"
+import type { UnaryCall, UnaryHandler } from "./GrpcServer.js"
 import { handshakeLine } from "./Handshake.js"
 import type { Logger } from "./Log.js"
 import { serviceDefinition, ServiceNames, UnsupportedRpcs } from "./Protocol.js"
@@ -50,8 +52,6 @@ export interface RunningPluginServer {
   readonly stop: () => Promise<void>
 }
 
-type Handler = (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => void
-
 /**
  * Starts the server on 127.0.0.1 with an ephemeral port.
  *
@@ -77,26 +77,26 @@ export const startPluginServer = async (options: PluginServerOptions): Promise<R
   lap("certificate")
 
   const unary =
-    <Req, Res>(rpc: string, handle: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>) =>
-    (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+    <Req, Res>(rpc: string, handle: (request: Req, call: UnaryCall) => Res | Promise<Res>): UnaryHandler<Req, Res> =>
+    (request, call) => {
       const started = performance.now()
       log.log("trace", "rpc start", { rpc })
-      Promise.resolve()
-        .then(() => handle(call.request, call))
+      return Promise.resolve()
+        .then(() => handle(request, call))
         .then(
           (response) => {
             log.log("debug", "rpc done", { rpc, millis: Math.round((performance.now() - started) * 1000) / 1000 })
-            callback(null, response)
+            return response
           },
           (error: unknown) => {
             const message = provider.scrub(error instanceof Error ? error.message : String(error))
             log.log("error", "rpc failed", { rpc, error: message })
-            callback(null, { diagnostics: [errorDiagnostic(Summaries.Internal, `${rpc}: ${message}`)] } as Res)
+            return { diagnostics: [errorDiagnostic(Summaries.Internal, `${rpc}: ${message}`)] } as Res
           },
         )
     }
 
-  const providerHandlers: Record<string, Handler> = {
+  const providerHandlers: Record<string, UnaryHandler> = {
     GetMetadata: unary("GetMetadata", () => provider.getMetadata()),
     GetProviderSchema: unary("GetProviderSchema", () => provider.getProviderSchema()),
     ValidateProviderConfig: unary("ValidateProviderConfig", (request) => provider.validateProviderConfig(request)),
@@ -104,12 +104,8 @@ export const startPluginServer = async (options: PluginServerOptions): Promise<R
       provider.validateDataResourceConfig(request),
     ),
     ConfigureProvider: unary("ConfigureProvider", (request) => provider.configureProvider(request)),
-    ReadDataSource: unary("ReadDataSource", (request, call) => {
-      // Terraform cancelling the call (its context) stops the read too.
-      const controller = new AbortController()
-      call.on("cancelled", () => controller.abort())
-      return provider.readDataSource(request, controller.signal)
-    }),
+    // Terraform cancelling the call (its context) stops the read too.
+    ReadDataSource: unary("ReadDataSource", (request, call) => provider.readDataSource(request, call.signal)),
     StopProvider: unary("StopProvider", () => provider.stopProvider()),
     GetFunctions: unary("GetFunctions", () => ({})),
   }
@@ -122,51 +118,35 @@ export const startPluginServer = async (options: PluginServerOptions): Promise<R
     })
   }
 
+  const plaintext = options.clientCertPem === "plaintext"
+  const server = new GrpcServer({
+    ...(plaintext ? {} : { tls: { cert: certificate.certPem, key: certificate.keyPem, ca: options.clientCertPem } }),
+    // Terraform resetting a stream or a connection is routine; a refused client shows here.
+    onError: (error, where) => log.log("debug", "grpc transport", { where, error: provider.scrub(error.message) }),
+  })
   let shuttingDown = false
-  const server = new grpc.Server()
   server.addService(definitions.provider, providerHandlers)
   server.addService(definitions.health, {
     Check: unary("Health.Check", () => ({ status: "SERVING" })),
   })
   server.addService(definitions.controller, {
-    Shutdown: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    Shutdown: () => {
       log.log("debug", "shutdown requested")
-      callback(null, {})
-      if (shuttingDown || plaintext) return
-      shuttingDown = true
-      // Let the answer reach Terraform, then go: it waits for the process to exit.
-      setImmediate(() => options.onShutdown())
+      if (!shuttingDown && !plaintext) {
+        shuttingDown = true
+        // Let the answer reach Terraform, then go: it waits for the process to exit.
+        setImmediate(() => options.onShutdown())
+      }
+      return {}
     },
   })
-
-  const plaintext = options.clientCertPem === "plaintext"
-  const credentials = plaintext
-    ? grpc.ServerCredentials.createInsecure()
-    : grpc.ServerCredentials.createSsl(
-        Buffer.from(options.clientCertPem),
-        [{ cert_chain: Buffer.from(certificate.certPem), private_key: Buffer.from(certificate.keyPem) }],
-        true,
-      )
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", credentials, (error, port) => (error ? reject(error) : resolve(port))),
-  )
+  const port = await server.listen("127.0.0.1")
   lap("listen")
 
   return {
     port,
     certificate,
     handshake: handshakeLine({ host: "127.0.0.1", port }, plaintext ? undefined : certificate.der),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          server.forceShutdown()
-          resolve()
-        }, 200)
-        force.unref()
-        server.tryShutdown(() => {
-          clearTimeout(force)
-          resolve()
-        })
-      }),
+    stop: () => server.stop(200),
   }
 }

@@ -7,7 +7,6 @@
  *
  * @since 0.1.0
  */
-import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js"
 import type { Diagnostic } from "./Diagnostics.js"
 import type { DynamicValue } from "./CtyMsgpack.js"
 import * as codec from "./proto/codec.js"
@@ -52,7 +51,35 @@ export const messageCodec = (name: string) => {
 }
 
 /**
- * The grpc-js definition of a service: every method unary.
+ * One unary method: its path and the codecs of its request and response.
+ * `GrpcServer` reads the path, `requestDeserialize` and `responseSerialize`;
+ * the fields are named as gRPC libraries name them, so a client library
+ * (`@grpc/grpc-js` in the tests and the bench) takes the same definition.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MethodDefinition {
+  readonly path: string
+  readonly requestStream: false
+  readonly responseStream: false
+  readonly requestSerialize: (value: any) => Buffer
+  readonly requestDeserialize: (bytes: Buffer) => any
+  readonly responseSerialize: (value: any) => Buffer
+  readonly responseDeserialize: (bytes: Buffer) => any
+  readonly originalName: string
+}
+
+/**
+ * A service's methods, by method name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ServiceDefinition = Readonly<Record<string, MethodDefinition>>
+
+/**
+ * The definition of a service: every method unary.
  *
  * @since 0.1.0
  * @category codecs
@@ -60,7 +87,7 @@ export const messageCodec = (name: string) => {
 export const serviceDefinition = (serviceName: string): ServiceDefinition => {
   const methods = (codec.services as unknown as Record<string, Record<string, readonly [string, string]>>)[serviceName]
   if (methods === undefined) throw new Error(`no service ${serviceName}`)
-  const definition: Record<string, MethodDefinition<any, any>> = {}
+  const definition: Record<string, MethodDefinition> = {}
   for (const [name, [requestType, responseType]] of Object.entries(methods)) {
     const request = messageCodec(requestType)
     const response = messageCodec(responseType)
