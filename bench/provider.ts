@@ -420,6 +420,13 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
   writeFileSync(descriptorFile, JSON.stringify(root.toJSON()))
   const names = JSON.stringify(["tfplugin6.Provider", "plugin.GRPCController", "grpc.health.v1.Health"])
   const src = (file: string) => JSON.stringify(join(packageRoot, "src", "provider", file))
+  const tlsPem = JSON.stringify(readFileSync(join(dir, "client.pem"), "utf8"))
+  const tlsKey = JSON.stringify(readFileSync(join(dir, "client.key"), "utf8"))
+  const asLauncher = (source: string) =>
+    `if (!process.execArgv.includes("--use-openssl-ca")) {
+      const r = require("node:child_process").spawnSync(process.execPath, ["--use-openssl-ca", process.argv[1]], { stdio: "inherit" });
+      process.exit(r.status ?? 1);
+    }\n${source}`
   const timed = (work: string) =>
     `const __t = performance.now();\n${work}\nprocess.stdout.write(JSON.stringify({ ms: performance.now() - __t }))`
   // grpc-js is loaded before the clock starts: only the protocol part is timed.
@@ -446,6 +453,21 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
       `const { messageCodec, serviceDefinition } = await import(${src("Protocol.ts")});
       for (const s of ${names}) serviceDefinition(s);
       messageCodec("tfplugin6.GetProviderSchema.Response").encode({ provider: { version: 0 } });`,
+    ),
+    // The gRPC server alone, with mutual TLS as the plugin sets it up; run under
+    // --use-openssl-ca as the launcher runs the plugin (else both parse Node's root store).
+    // node:http2, which both need, is loaded before the clock (esbuild hoists a bundle's builtin imports).
+    "gRPC server: @grpc/grpc-js (load + bindAsync)": asLauncher(
+      `import * as __h2 from "node:http2"; if (!__h2.connect) throw 1;\n` +
+        timed(`const grpc = await import("@grpc/grpc-js"); const server = new grpc.Server();
+      const credentials = grpc.ServerCredentials.createSsl(Buffer.from(${tlsPem}), [{ cert_chain: Buffer.from(${tlsPem}), private_key: Buffer.from(${tlsKey}) }], true);
+      await new Promise((resolve, reject) => server.bindAsync("127.0.0.1:0", credentials, (e, port) => (e ? reject(e) : resolve(port))));`) +
+        `\nserver.forceShutdown()`,
+    ),
+    "gRPC server: node:http2 (chosen)": asLauncher(
+      timed(`const { GrpcServer } = await import(${src("GrpcServer.ts")});
+      const server = new GrpcServer({ tls: { cert: ${tlsPem}, key: ${tlsKey}, ca: ${tlsPem} } });
+      await server.listen("127.0.0.1");`) + `\nawait server.stop(0)`,
     ),
     "certificate: node:crypto + DER (chosen)": timed(
       `const { makeServerCertificate } = await import(${src("Certificate.ts")}); makeServerCertificate()`,
