@@ -54,6 +54,8 @@ export interface UnaryCall {
   readonly path: string
   /** Aborted when the client cancels, the deadline passes or the server is forced to stop. */
   readonly signal: AbortSignal
+  /** Settles once the call's stream has closed: its answer, if any, has been handed to the connection. */
+  readonly closed: Promise<void>
 }
 
 /**
@@ -268,7 +270,10 @@ export class GrpcServer {
       }
     }
 
+    let closed!: () => void
+    const streamClosed = new Promise<void>((resolve) => (closed = resolve))
     stream.on("close", () => {
+      closed()
       clearTimeout(timer)
       if (!answered) {
         answered = true
@@ -329,7 +334,7 @@ export class GrpcServer {
       } catch (error) {
         return fail(Status.INTERNAL, `the request message could not be decoded: ${messageOf(error)}`)
       }
-      const call: UnaryCall = { path, signal: controller.signal }
+      const call: UnaryCall = { path, signal: controller.signal, closed: streamClosed }
       new Promise((resolve) => resolve(route.handle(request, call))).then(
         (response) => {
           if (answered) return

@@ -33,7 +33,11 @@ export interface PluginServerOptions {
   readonly clientCertPem: string | "plaintext"
   /** @default a fresh one */
   readonly certificate?: ServerCertificate
-  /** Called once Shutdown has been answered (not in plaintext debug mode, which outlives commands). */
+  /**
+   * Called once the answer to Shutdown is out (not in plaintext debug mode,
+   * which outlives commands): Terraform closes its connection and waits for
+   * the process to exit.
+   */
   readonly onShutdown: () => void
   /** Called with each phase's duration in ms, for the start-up breakdown. */
   readonly onTiming?: (phase: "proto" | "certificate" | "listen", millis: number) => void
@@ -130,12 +134,11 @@ export const startPluginServer = async (options: PluginServerOptions): Promise<R
     Check: unary("Health.Check", () => ({ status: "SERVING" })),
   })
   server.addService(definitions.controller, {
-    Shutdown: () => {
+    Shutdown: (_request: unknown, call: UnaryCall) => {
       log.log("debug", "shutdown requested")
       if (!shuttingDown && !plaintext) {
         shuttingDown = true
-        // Let the answer reach Terraform, then go: it waits for the process to exit.
-        setImmediate(() => options.onShutdown())
+        void call.closed.then(() => options.onShutdown())
       }
       return {}
     },

@@ -84,7 +84,9 @@ export const main = async (argv: ReadonlyArray<string> = process.argv.slice(2)):
     const started = performance.now()
     await provider!.close(1000)
     const released = performance.now()
-    await running.stop()
+    // After Shutdown, Terraform is done with the connection and waits for
+    // the exit: closing the server politely would only keep it waiting.
+    if (why !== "shutdown") await running.stop()
     log.log("debug", "stopped", {
       release_millis: Math.round(released - started),
       server_millis: Math.round(performance.now() - released),

@@ -28,7 +28,7 @@ const echo = { Echo: method("Echo"), Hang: method("Hang"), Fail: method("Fail"),
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** The calls the handlers saw, to check their signals. */
-const seen: Array<{ path: string; signal: AbortSignal }> = []
+const seen: Array<UnaryCall> = []
 const handlers = {
   Echo: (request: Buffer, call: UnaryCall) => {
     seen.push(call)
@@ -165,6 +165,22 @@ describe("GrpcServer over mutual TLS, with a grpc-js client", () => {
     expect(answer.headers["content-type"]).toBe("application/grpc+proto")
     expect(answer.body).toEqual(frame(Buffer.from("echo:x")))
     expect(answer.trailers?.["grpc-status"]).toBe("0")
+  })
+
+  it("settles a call's `closed` once its answer is out, not before (the plugin exits on it after Shutdown)", async () => {
+    const { port } = await start()
+    const c = grpcClient(port)
+    seen.length = 0
+    const call = unary(c, "Hang", Buffer.from("100"))
+    while (seen.length === 0) await sleep(5)
+    const order: Array<string> = []
+    void (seen[0] as UnaryCall).closed.then(() => order.push("closed"))
+    await sleep(30)
+    expect(order).toEqual([])
+    expect((await call.result).toString()).toBe("late")
+    await sleep(20)
+    expect(order).toEqual(["closed"])
+    c.close()
   })
 
   it("serves the protocol's definitions (the health service)", async () => {
