@@ -12,6 +12,7 @@ import { rm } from "node:fs/promises"
 import { resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as esbuild from "esbuild"
+import { versionDefine } from "./bundle-provider.js"
 
 /**
  * @since 0.1.0
@@ -34,6 +35,7 @@ export const bundleCli = async (root: string = process.cwd()): Promise<esbuild.M
     target: "node20",
     metafile: true,
     logLevel: "warning",
+    define: versionDefine(root),
     banner: {
       js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
     },

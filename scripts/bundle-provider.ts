@@ -14,6 +14,7 @@
  * @since 0.1.0
  */
 import { spawnSync } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { rm } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -26,6 +27,19 @@ import * as esbuild from "esbuild"
  * @category constants
  */
 export const LAUNCHER = "launch.cjs"
+
+/**
+ * What the bundles have written in at build time: the package's version, for
+ * the User-Agent (`src/atlas/UserAgent.ts`).
+ *
+ * @since 0.1.0
+ * @category build
+ */
+export const versionDefine = (root: string): Record<string, string> => ({
+  __ATLAS_FLEX_RESTORE_VERSION__: JSON.stringify(
+    (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version,
+  ),
+})
 
 /**
  * Bundles the plugin into `outdir` (relative to `root`, the package root) and
@@ -55,10 +69,9 @@ export const bundleProvider = async (
     minify: options.minify ?? false,
     metafile: true,
     logLevel: "warning",
-    // CommonJS has no `import.meta`: without this, `UserAgent` cannot find the
-    // package version and the plugin would send `atlas-flex-restore/0.0.0`.
-    define: { "import.meta.url": "__importMetaUrl" },
-    banner: { js: 'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    // The version is written in; CommonJS has no `import.meta`, which only
+    // UserAgent's fallback (unreached in a bundle) would read.
+    define: { ...versionDefine(root), "import.meta.url": "undefined" },
   }
   const results = await Promise.all([
     esbuild.build({ ...common, entryPoints: ["src/provider/launch.ts"], outfile: join(outdir, LAUNCHER) }),

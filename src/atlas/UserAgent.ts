@@ -8,6 +8,10 @@ import { createRequire } from "node:module"
 
 let cached: string | undefined
 
+// The bundles (the plugin, the CLI) have the version written in at build
+// time: resolving package.json costs a cold process a few ms.
+declare const __ATLAS_FLEX_RESTORE_VERSION__: string | undefined
+
 /**
  * The package's version, `0.0.0` if its package.json cannot be read.
  *
@@ -15,6 +19,7 @@ let cached: string | undefined
  * @category constants
  */
 export const packageVersion = (): string => {
+  if (typeof __ATLAS_FLEX_RESTORE_VERSION__ === "string") return __ATLAS_FLEX_RESTORE_VERSION__
   try {
     // Self-reference through the package's own `exports`: the same from
     // src/ (tests) and from dist/ (the built package), and read only once.

@@ -154,6 +154,7 @@ describe("the plugin's Atlas client over https", () => {
   let server: Server
   let caFile: string
   let baseUrl: string
+  const userAgents: Array<string> = []
 
   beforeAll(async () => {
     plugin = await buildPlugin()
@@ -177,7 +178,8 @@ describe("the plugin's Atlas client over https", () => {
       ].concat(["-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]),
       { stdio: "pipe" },
     )
-    server = createServer({ key: readFileSync(key), cert: readFileSync(caFile) }, (_request, response) => {
+    server = createServer({ key: readFileSync(key), cert: readFileSync(caFile) }, (request, response) => {
+      userAgents.push(request.headers["user-agent"] ?? "")
       response.writeHead(200, { "content-type": "application/vnd.atlas.2024-11-13+json;charset=utf-8" })
       response.end(
         JSON.stringify({
@@ -223,6 +225,11 @@ describe("the plugin's Atlas client over https", () => {
     const read = await readWith({ NODE_EXTRA_CA_CERTS: caFile })
     expect(read.diagnostics ?? []).toEqual([])
     expect((decodeMsgpack(read.state.msgpack) as Record<string, unknown>)["status"]).toBe("COMPLETED")
+    // The bundle has the package's version written in.
+    const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }
+    expect(userAgents.at(-1)).toBe(
+      `atlas-flex-restore/${version} (Node ${process.versions.node}; ${process.platform} ${process.arch})`,
+    )
   })
 
   it("refuses that server without it: the bundled roots do not include it", async () => {
