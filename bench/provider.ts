@@ -25,6 +25,7 @@ import type { RunningEmulator } from "../src/emulator/index.js"
 import { MagicCookie } from "../src/provider/Handshake.js"
 import { serviceDefinition, ServiceNames } from "../src/provider/Protocol.js"
 import { ProviderServer } from "../src/provider/ProviderServer.js"
+import { terraformClientCertificate } from "./opensslCertificate.js"
 import { median } from "./row.js"
 import type { BenchRow } from "./row.js"
 
@@ -43,29 +44,6 @@ const exec = (command: string, args: ReadonlyArray<string>, options: { cwd?: str
     child.on("error", reject)
     child.on("close", (code) => resolve({ code, stdout, stderr, millis: performance.now() - started }))
   })
-
-const clientCertificate = (dir: string) => {
-  const cert = join(dir, "client.pem")
-  const key = join(dir, "client.key")
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-521",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ].concat(["-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"]),
-    { stdio: "pipe" },
-  )
-  return { certPem: readFileSync(cert, "utf8"), keyPem: readFileSync(key, "utf8") }
-}
 
 interface Started {
   readonly millis: number
@@ -337,7 +315,7 @@ const perRead = async (emulator: RunningEmulator, dir: string, n: number): Promi
   }
 
   // Over gRPC with mutual TLS: the whole plugin as Terraform calls it.
-  const client = clientCertificate(dir)
+  const client = terraformClientCertificate(dir)
   const started = await startPlugin({
     PATH: process.env["PATH"] ?? "",
     [MagicCookie.key]: MagicCookie.value,
@@ -527,7 +505,7 @@ export async function run(): Promise<Array<BenchRow>> {
   const dir = mkdtempSync(join(tmpdir(), "bench-provider-"))
   const emulator = await startEmulator({ host: "127.0.0.1", port: 0, rateLimit: false })
   try {
-    const client = clientCertificate(dir)
+    const client = terraformClientCertificate(dir)
     const pluginEnv = {
       PATH: process.env["PATH"] ?? "",
       [MagicCookie.key]: MagicCookie.value,

@@ -4,8 +4,7 @@
  * release of a socket whose body is abandoned, the body cap on chunked and
  * declared bodies over both transports, and the `ca` option.
  */
-import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
@@ -19,6 +18,7 @@ import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
 import { FlexRestoreJobsLive } from "../../src/atlas/layer.js"
 import * as NodeHttpClient from "../../src/atlas/NodeHttpClient.js"
 import { JOB_BODY, REF } from "./fake.js"
+import { opensslCertificate } from "../../bench/opensslCertificate.js"
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void
 
@@ -322,30 +322,12 @@ describe("NodeHttpClient ca", () => {
   const dir = mkdtempSync(join(tmpdir(), "node-http-ca-"))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   const selfSigned = (name: string) => {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        `/CN=${name}`,
-        "-addext",
-        "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        "-keyout",
-        join(dir, `${name}.key`),
-        "-out",
-        join(dir, `${name}.pem`),
-      ],
-      { stdio: "pipe" },
-    )
-    return { key: readFileSync(join(dir, `${name}.key`), "utf8"), cert: readFileSync(join(dir, `${name}.pem`), "utf8") }
+    const made = opensslCertificate(dir, name, {
+      curve: "P-256",
+      subject: `/CN=${name}`,
+      subjectAltName: "IP:127.0.0.1,DNS:localhost",
+    })
+    return { key: made.keyPem, cert: made.certPem }
   }
 
   let server: TestServer

@@ -5,7 +5,7 @@
  * included, though the launcher moves it (checked through the real plugin
  * against an https server with a self-signed certificate).
  */
-import { execFileSync, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import {
   chmodSync,
   copyFileSync,
@@ -29,6 +29,7 @@ import { atlasTrust, LauncherEnv } from "../../src/provider/Trust.js"
 import { buildPlugin, clientCertificate, connect, repoRoot, startPlugin, terraformEnv } from "./pluginProcess.js"
 import type { BuiltPlugin, KeyPair } from "./pluginProcess.js"
 import { dataConfig, providerBlock } from "./values.js"
+import { opensslCertificate } from "../../bench/opensslCertificate.js"
 
 const launcher = join(repoRoot, "bin", "terraform-provider-mongodbatlas")
 let dir: string
@@ -159,26 +160,13 @@ describe("the plugin's Atlas client over https", () => {
   beforeAll(async () => {
     plugin = await buildPlugin()
     client = clientCertificate(plugin.dir)
-    const key = join(dir, "atlas.key")
-    caFile = join(dir, "atlas.pem")
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        key,
-        "-out",
-        caFile,
-      ].concat(["-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]),
-      { stdio: "pipe" },
-    )
-    server = createServer({ key: readFileSync(key), cert: readFileSync(caFile) }, (request, response) => {
+    const atlas = opensslCertificate(dir, "atlas", {
+      curve: "P-256",
+      subject: "/CN=127.0.0.1",
+      subjectAltName: "IP:127.0.0.1",
+    })
+    caFile = atlas.certFile
+    server = createServer({ key: atlas.keyPem, cert: atlas.certPem }, (request, response) => {
       userAgents.push(request.headers["user-agent"] ?? "")
       response.writeHead(200, { "content-type": "application/vnd.atlas.2024-11-13+json;charset=utf-8" })
       response.end(

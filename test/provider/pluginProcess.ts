@@ -4,12 +4,13 @@
  * `dist/provider/` bundle), a client certificate like Terraform's, the
  * plugin started as Terraform starts it, and gRPC clients over mutual TLS.
  */
-import { execFileSync, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import * as grpc from "@grpc/grpc-js"
+import { terraformClientCertificate } from "../../bench/opensslCertificate.js"
 import { bundleProvider } from "../../scripts/bundle-provider.js"
 import { MagicCookie } from "../../src/provider/Handshake.js"
 import { serviceDefinition, ServiceNames } from "../../src/provider/Protocol.js"
@@ -43,28 +44,7 @@ export interface KeyPair {
 }
 
 /** A certificate like the one Terraform passes: ECDSA P-521, self-signed, SAN localhost. */
-export const clientCertificate = (dir: string, name = "client"): KeyPair => {
-  const cert = join(dir, `${name}.pem`)
-  const key = join(dir, `${name}.key`)
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-521",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ].concat(["-days", "1", "-subj", "/O=HashiCorp/CN=localhost", "-addext", "subjectAltName=DNS:localhost"]),
-    { stdio: "pipe" },
-  )
-  return { certPem: readFileSync(cert, "utf8"), keyPem: readFileSync(key, "utf8") }
-}
+export const clientCertificate: (dir: string, name?: string) => KeyPair = terraformClientCertificate
 
 export const terraformEnv = (client: KeyPair, extra: Record<string, string> = {}): Record<string, string> => ({
   PATH: process.env["PATH"] ?? "",
