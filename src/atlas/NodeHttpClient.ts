@@ -15,16 +15,12 @@ import * as http from "node:http"
 import * as https from "node:https"
 import type { Duplex } from "node:stream"
 import * as tls from "node:tls"
-import * as Cause from "effect/Cause"
-import * as Channel from "effect/Channel"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
-import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type * as Pull from "effect/Pull"
 import type * as Schema from "effect/Schema"
 import type * as Socket from "effect/socket/Socket"
 import * as Cookies from "effect/http/Cookies"
@@ -81,84 +77,13 @@ const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): ArrayBuffer =>
 }
 
 /**
- * The body of `res` as a Stream, read in paused mode so that node's
- * back-pressure holds. Ending the stream early (interruption, a failure
- * downstream, a `take`) destroys the response, so an unread body never keeps
- * a socket busy.
+ * The body of `res` as a Stream over node's async iterator, which reads in
+ * paused mode (back-pressure holds) and destroys the response when the
+ * stream ends early (interruption, a failure downstream, a `take`), so an
+ * unread body never keeps a socket busy.
  */
 const readableStream = <E>(res: http.IncomingMessage, onError: (cause: unknown) => E): Stream.Stream<Uint8Array, E> =>
-  Stream.fromChannel(
-    Channel.fromTransform((_, scope) =>
-      Effect.suspend(() => {
-        let ended = res.readableEnded
-        let failed = false
-        let failure: unknown
-        let wake: (() => void) | undefined
-        const notify = () => {
-          const w = wake
-          wake = undefined
-          w?.()
-        }
-        const onEnd = () => {
-          ended = true
-          notify()
-        }
-        const onFailure = (cause: unknown) => {
-          if (!failed) {
-            failed = true
-            failure = cause
-          }
-          notify()
-        }
-        const onClose = () => (ended ? notify() : onFailure(res.errored ?? prematureClose()))
-        if (!ended && res.destroyed) onFailure(res.errored ?? prematureClose())
-        res.on("readable", notify)
-        res.on("end", onEnd)
-        res.on("error", onFailure)
-        res.on("close", onClose)
-        const pull: Pull.Pull<readonly [Uint8Array, ...Array<Uint8Array>], E, void> = Effect.callback((resume) => {
-          const attempt = (): boolean => {
-            if (failed) {
-              resume(Effect.fail(onError(failure)))
-              return true
-            }
-            // Without a size, read() hands over everything buffered at once.
-            const chunk = res.read() as Uint8Array | null
-            if (chunk !== null) {
-              resume(Effect.succeed([chunk]))
-              return true
-            }
-            if (ended) {
-              resume(Cause.done())
-              return true
-            }
-            return false
-          }
-          if (attempt()) return
-          const retry = () => {
-            if (!attempt()) wake = retry
-          }
-          wake = retry
-          return Effect.sync(() => {
-            wake = undefined
-          })
-        })
-        return Effect.as(
-          Scope.addFinalizer(
-            scope,
-            Effect.sync(() => {
-              res.off("readable", notify)
-              res.off("end", onEnd)
-              res.off("error", onFailure)
-              res.off("close", onClose)
-              if (!ended) res.destroy()
-            }),
-          ),
-          pull,
-        )
-      }),
-    ),
-  )
+  Stream.fromAsyncIterable(res as AsyncIterable<Uint8Array>, onError)
 
 /**
  * effect's `HttpClientResponse` over node's `IncomingMessage`, member for
