@@ -15,5 +15,5 @@ export type {
 } from "./DataMongodbatlasFlexRestoreJob.js"
 export { MongodbatlasProvider } from "./MongodbatlasProvider.js"
 export type { MongodbatlasProviderConfig } from "./MongodbatlasProvider.js"
-export { lookupFlexRestoreJob } from "./lookup.js"
-export type { FlexRestoreJobLookupInput, FlexRestoreJobValues, LookupOptions } from "./lookup.js"
+export { createFlexRestoreLookup, lookupFlexRestoreJob } from "./lookup.js"
+export type { FlexRestoreJobLookupInput, FlexRestoreJobValues, FlexRestoreLookup, LookupOptions } from "./lookup.js"

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { AuthError, InvalidRequest, NotFound, Unauthorized } from "../../src/atlas/AtlasError.js"
 import { FlexRestoreJobsLive } from "../../src/atlas/layer.js"
-import { lookupFlexRestoreJob } from "../../src/cdktf/index.js"
+import { createFlexRestoreLookup, lookupFlexRestoreJob } from "../../src/cdktf/index.js"
 import type { LookupOptions } from "../../src/cdktf/index.js"
 import { read } from "../../src/datasource/read.js"
 import { flexRestoreJobDataSource } from "../../src/datasource/schema.js"
@@ -104,5 +104,40 @@ describe("lookupFlexRestoreJob", () => {
     )
     expect(unconfigured).toBeInstanceOf(AuthError)
     expect(String((unconfigured as Error).message)).not.toContain(emulator.credentials.accessToken)
+  })
+})
+
+describe("createFlexRestoreLookup", () => {
+  it("serves many lookups with one service-account token, revoked on close", async () => {
+    const { clientId, clientSecret } = emulator.credentials
+    const before = emulator.stats()
+    const atlas = await createFlexRestoreLookup({ baseUrl: emulator.url, auth: { clientId, clientSecret }, env: {} })
+    const ids = [EmulatorSeed.jobs.completed, EmulatorSeed.jobs.download, EmulatorSeed.jobs.running]
+    const values = await Promise.all(ids.map((id) => atlas.lookup(ref(id))))
+    expect(values.map((v) => v.restoreJobId)).toStrictEqual(ids)
+    expect(values.map((v) => v.status)).toStrictEqual(["COMPLETED", "COMPLETED", "RUNNING"])
+    expect(await rejection(atlas.lookup(ref("66a0000000000000000000ee")))).toBeInstanceOf(NotFound)
+    const during = emulator.stats()
+    expect(during.tokensIssued - before.tokensIssued).toBe(1)
+    expect(during.revocations - before.revocations).toBe(0)
+    await atlas.close()
+    expect(emulator.stats().revocations - before.revocations).toBe(1)
+  })
+
+  it("gives the same values as lookupFlexRestoreJob, which builds and releases one per call", async () => {
+    const atlas = await createFlexRestoreLookup(options)
+    try {
+      expect(await atlas.lookup(ref(EmulatorSeed.jobs.download))).toStrictEqual(
+        await lookupFlexRestoreJob(ref(EmulatorSeed.jobs.download), options),
+      )
+    } finally {
+      await atlas.close()
+    }
+  })
+
+  it("rejects with AuthError when no credentials are configured, before any request", async () => {
+    const before = emulator.stats().requests
+    expect(await rejection(createFlexRestoreLookup({ baseUrl: emulator.url, env: {} }))).toBeInstanceOf(AuthError)
+    expect(emulator.stats().requests).toBe(before)
   })
 })
