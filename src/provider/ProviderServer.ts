@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import { checkRef } from "../atlas/FlexRestoreJobRef.js"
-import { refFieldOf } from "../datasource/model.js"
+import { attributeOf, refFieldOf } from "../datasource/model.js"
 import type { FlexRestoreJobConfig, FlexRestoreJobState } from "../datasource/model.js"
 import { DATA_SOURCE_TYPE, flexRestoreJobDataSource, providerConfig } from "../datasource/schema.js"
 import type { Block } from "../datasource/schema.js"
@@ -151,7 +151,7 @@ export class ProviderServer {
       if (typeof value === "string") known[refFieldOf[input]] = value
     }
     const diagnostics = checkRef(known).map((problem) => {
-      const attribute = inputs.find((i) => refFieldOf[i] === problem.field)!
+      const attribute = attributeOf[problem.field]!
       return errorDiagnostic(
         Summaries.InvalidRequest,
         `${attribute} ${JSON.stringify(problem.value)} must be ${problem.rule}.`,
