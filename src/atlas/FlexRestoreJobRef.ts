@@ -44,6 +44,16 @@ export interface FlexRestoreJobRef {
   readonly restoreJobId: string
 }
 
+/** A value as text for a problem report; never throws (`String` does on `{ toString: 0 }` or a null prototype). */
+const describeValue = (value: unknown): string => {
+  if (typeof value === "string") return value
+  try {
+    return String(value)
+  } catch {
+    return Array.isArray(value) ? "[array]" : `[${typeof value}]`
+  }
+}
+
 /**
  * Checks the literal values of a reference against the spec's patterns and
  * returns every problem (empty when all are valid). Values that are not yet
@@ -61,7 +71,7 @@ export const checkRef = (
     if (!(field in ref) || ref[field] === undefined) continue
     const value = ref[field]
     if (typeof value !== "string" || !Patterns[field].test(value)) {
-      problems.push({ field, value: typeof value === "string" ? value : String(value), rule: PatternRules[field] })
+      problems.push({ field, value: describeValue(value), rule: PatternRules[field] })
     }
   }
   return problems

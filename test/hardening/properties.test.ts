@@ -227,6 +227,16 @@ describe("ids and names: valid ones sent as is, invalid ones refused with the fi
     for (const ref of [undefined, null, {}, "6650f1a2b3c4d5e6f7a8b9c0"]) {
       expect(tagOf(await get(ref as never))).toBe("InvalidRequest")
     }
+    // Values that String() cannot convert (fast-check found `{ toString: ... }`).
+    for (const bad of [{ toString: 0 }, Object.create(null), { valueOf: null, toString: null }]) {
+      const seeded = {
+        groupId: EmulatorSeed.groupId,
+        name: EmulatorSeed.clusterName,
+        restoreJobId: EmulatorSeed.jobs.completed,
+      }
+      const exit = await get({ ...seeded, name: bad } as never)
+      expect(tagOf(exit)).toBe("InvalidRequest")
+    }
   })
 })
 
