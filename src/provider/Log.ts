@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import { epochMillis } from "./clock.js"
 
 /**
  * @since 0.1.0
@@ -30,9 +31,9 @@ export interface Logger {
  * @since 0.1.0
  * @category formatting
  */
-export const hclogTimestamp = (epochMillis: number): string => {
-  const whole = Math.floor(epochMillis)
-  const micros = Math.floor((epochMillis - whole) * 1000)
+export const hclogTimestamp = (millis: number): string => {
+  const whole = Math.floor(millis)
+  const micros = Math.floor((millis - whole) * 1000)
   return new Date(whole).toISOString().replace(/Z$/, String(micros).padStart(3, "0") + "Z")
 }
 
@@ -74,7 +75,7 @@ export const makeLogger = (options: {
         "@level": level,
         "@message": message,
         "@module": options.module ?? "atlas-flex-restore",
-        "@timestamp": hclogTimestamp(performance.timeOrigin + performance.now()),
+        "@timestamp": hclogTimestamp(epochMillis()),
         ...fields,
       })
       options.write(scrub(line) + "\n")

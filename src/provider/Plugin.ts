@@ -9,6 +9,7 @@
  */
 import { makeServerCertificate } from "./Certificate.js"
 import type { ServerCertificate } from "./Certificate.js"
+import { uptimeMillis } from "./clock.js"
 import { errorDiagnostic, Summaries } from "./Diagnostics.js"
 import { GrpcServer } from "./GrpcServer.js"
 import type { UnaryCall, UnaryHandler } from "./GrpcServer.js"
@@ -64,9 +65,9 @@ export interface RunningPluginServer {
  */
 export const startPluginServer = async (options: PluginServerOptions): Promise<RunningPluginServer> => {
   const { provider, log } = options
-  let mark = performance.now()
+  let mark = uptimeMillis()
   const lap = (phase: "proto" | "certificate" | "listen") => {
-    const now = performance.now()
+    const now = uptimeMillis()
     options.onTiming?.(phase, now - mark)
     mark = now
   }
@@ -83,13 +84,13 @@ export const startPluginServer = async (options: PluginServerOptions): Promise<R
   const unary =
     <Req, Res>(rpc: string, handle: (request: Req, call: UnaryCall) => Res | Promise<Res>): UnaryHandler<Req, Res> =>
     (request, call) => {
-      const started = performance.now()
+      const started = uptimeMillis()
       log.log("trace", "rpc start", { rpc })
       return Promise.resolve()
         .then(() => handle(request, call))
         .then(
           (response) => {
-            log.log("debug", "rpc done", { rpc, millis: Math.round((performance.now() - started) * 1000) / 1000 })
+            log.log("debug", "rpc done", { rpc, millis: Math.round((uptimeMillis() - started) * 1000) / 1000 })
             return response
           },
           (error: unknown) => {

@@ -16,6 +16,7 @@ import { attributeOf, refFieldOf } from "../datasource/model.js"
 import type { FlexRestoreJobConfig, FlexRestoreJobState } from "../datasource/model.js"
 import { DATA_SOURCE_TYPE, flexRestoreJobDataSource, providerConfig } from "../datasource/schema.js"
 import type { Block } from "../datasource/schema.js"
+import { uptimeMillis } from "./clock.js"
 import { decodeObject, encodeObject, isUnknown } from "./CtyMsgpack.js"
 import type { DecodedObject } from "./CtyMsgpack.js"
 import { errorDiagnostic, fromAtlasError, scrubber, scrubDiagnostic, Summaries } from "./Diagnostics.js"
@@ -233,14 +234,14 @@ export class ProviderServer {
     const abort = () => controller.abort()
     signal?.addEventListener("abort", abort, { once: true })
     this.#inflight.add(controller)
-    const started = performance.now()
+    const started = uptimeMillis()
     const outcome = (async () => (await session.reader).read(config, controller.signal))()
     session.pending.add(outcome)
     try {
       const result = await outcome
       this.#log.log("debug", "read the restore job", {
         outcome: result._tag,
-        millis: Math.round((performance.now() - started) * 1000) / 1000,
+        millis: Math.round((uptimeMillis() - started) * 1000) / 1000,
       })
       return this.#answer(config, result)
     } finally {

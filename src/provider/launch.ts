@@ -9,10 +9,11 @@
  */
 import { join } from "node:path"
 import { loadCommonJs } from "./CodeCache.js"
+import { uptimeMillis } from "./clock.js"
 import { Launch } from "./launchHooks.js"
 import type { LaunchInfo } from "./launchHooks.js"
 
-const launchedAt = performance.now()
+const launchedAt = uptimeMillis()
 const dir = __dirname
 
 if (process.env["ATLAS_PROVIDER_WRITE_CODE_CACHE"] === "1") {

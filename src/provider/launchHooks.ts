@@ -16,7 +16,7 @@ const key = Symbol.for("atlas-flex-restore/provider.launch")
  * @category models
  */
 export interface LaunchInfo {
-  /** `performance.now()` when the launcher started. */
+  /** `uptimeMillis()` when the launcher started. */
   readonly launchedAt: number
   /** Whether V8 accepted the plugin bundle's code cache. */
   cached?: boolean

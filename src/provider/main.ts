@@ -15,6 +15,7 @@
 import { bootMillis } from "./startClock.js"
 import { encode } from "@msgpack/msgpack"
 import { makeServerCertificate } from "./Certificate.js"
+import { epochMillis, uptimeMillis } from "./clock.js"
 import { decodeObject } from "./CtyMsgpack.js"
 import { Launch } from "./launchHooks.js"
 import { messageCodec, serviceDefinition, ServiceNames } from "./Protocol.js"
@@ -24,7 +25,7 @@ import { startPluginServer } from "./Plugin.js"
 import { ProviderServer } from "./ProviderServer.js"
 import { PROVIDER_SOURCE } from "../datasource/schema.js"
 
-const loadedMillis = performance.now()
+const loadedMillis = uptimeMillis()
 
 /**
  * Runs the plugin in this process.
@@ -81,15 +82,15 @@ export const main = async (argv: ReadonlyArray<string> = process.argv.slice(2)):
     if (stopping) return
     stopping = true
     log.log("debug", "stopping", { why })
-    const started = performance.now()
+    const started = uptimeMillis()
     await provider!.close(1000)
-    const released = performance.now()
+    const released = uptimeMillis()
     // After Shutdown, Terraform is done with the connection and waits for
     // the exit: closing the server politely would only keep it waiting.
     if (why !== "shutdown") await running.stop()
     log.log("debug", "stopped", {
       release_millis: Math.round(released - started),
-      server_millis: Math.round(performance.now() - released),
+      server_millis: Math.round(uptimeMillis() - released),
     })
     process.exit(0)
   }
@@ -121,7 +122,7 @@ export const main = async (argv: ReadonlyArray<string> = process.argv.slice(2)):
     process.stdout.write(running.handshake)
   }
   if (env["ATLAS_PROVIDER_TIMINGS"] === "1") {
-    timings["total"] = performance.now()
+    timings["total"] = uptimeMillis()
     // CPU time is steadier than wall time on a busy machine (user + system, all threads).
     const cpu = process.cpuUsage()
     timings["cpu"] = (cpu.user + cpu.system) / 1000
@@ -130,7 +131,7 @@ export const main = async (argv: ReadonlyArray<string> = process.argv.slice(2)):
         "@level": "info",
         "@message": "start-up timings (ms)",
         "@module": "atlas-flex-restore",
-        "@timestamp": hclogTimestamp(performance.timeOrigin + performance.now()),
+        "@timestamp": hclogTimestamp(epochMillis()),
         ...timings,
       }) + "\n",
     )

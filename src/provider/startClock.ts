@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { uptimeMillis } from "./clock.js"
 import { Launch } from "./launchHooks.js"
 
 /**
@@ -13,4 +14,4 @@ import { Launch } from "./launchHooks.js"
  * @since 0.1.0
  * @category timing
  */
-export const bootMillis: number = Launch.get()?.launchedAt ?? performance.now()
+export const bootMillis: number = Launch.get()?.launchedAt ?? uptimeMillis()
