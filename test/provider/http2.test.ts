@@ -7,6 +7,8 @@
  */
 import * as http2 from "node:http2"
 import * as net from "node:net"
+import { Duplex } from "node:stream"
+import fc from "fast-check"
 import type { AddressInfo } from "node:net"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { encodeHeaderBlock, HpackDecoder } from "../../src/provider/Hpack.js"
@@ -1186,5 +1188,83 @@ describe("ServerConnection with Node's HTTP/2 client", () => {
       client.close()
     }
     expect(errors).toEqual([])
+  })
+})
+
+describe("the plugin's HTTP/2 server: any frames a peer sends end in answers or a GOAWAY, never a throw", () => {
+  /** The frames a server wrote: each header's length must fit what follows. */
+  const framesOf = (bytes: Buffer) => {
+    const frames: Array<{ type: number; payload: Buffer }> = []
+    for (let at = 0; at < bytes.length;) {
+      expect(bytes.length - at).toBeGreaterThanOrEqual(9)
+      const length = bytes.readUIntBE(at, 3)
+      expect(bytes.length - at - 9).toBeGreaterThanOrEqual(length)
+      frames.push({ type: bytes[at + 3]!, payload: bytes.subarray(at + 9, at + 9 + length) })
+      at += 9 + length
+    }
+    return frames
+  }
+  const request = encodeHeaderBlock([
+    [":method", "POST"],
+    [":scheme", "http"],
+    [":path", "/p"],
+    ["content-type", "application/grpc"],
+  ])
+  const anyFrame = fc.oneof(
+    // Arbitrary type, flags, stream and payload (frame types 0-9 and unknown ones).
+    fc.tuple(
+      fc.integer({ min: 0, max: 12 }),
+      fc.integer({ min: 0, max: 255 }),
+      fc.constantFrom(0, 1, 2, 3, 5, 2 ** 31 - 1),
+      fc.uint8Array({ maxLength: 40 }),
+    ),
+    // A well-formed request on an odd stream, to mix valid traffic in.
+    fc.tuple(fc.constant(1), fc.constantFrom(4, 5), fc.constantFrom(1, 3, 5, 7), fc.constant(new Uint8Array(request))),
+  )
+
+  it("random frame sequences after the preface", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyFrame, { maxLength: 12 }), fc.boolean(), async (frames, split) => {
+        const written: Array<Buffer> = []
+        const socket = new Duplex({
+          read() {},
+          write(chunk: Buffer, _encoding, callback) {
+            written.push(chunk)
+            callback()
+          },
+        })
+        const errors: Array<unknown> = []
+        new ServerConnection(socket, {
+          onStream: (stream) => {
+            stream.onEnd = () => {
+              if (!stream.closed) stream.respond([[":status", "200"]], true)
+            }
+          },
+          onError: (error) => errors.push(error),
+        })
+        const bytes = Buffer.concat([
+          PREFACE,
+          frame(4, 0, 0),
+          ...frames.map(([type, flags, id, payload]) => frame(type, flags, id, Buffer.from(payload))),
+        ])
+        // Whole, or cut at every 7th byte: frame boundaries must not matter.
+        const chunks = split
+          ? Array.from({ length: Math.ceil(bytes.length / 7) }, (_, i) => bytes.subarray(i * 7, i * 7 + 7))
+          : [bytes]
+        for (const chunk of chunks) expect(() => socket.emit("data", chunk)).not.toThrow()
+        await new Promise((resolve) => setImmediate(resolve))
+        const out = framesOf(Buffer.concat(written))
+        expect(out[0]!.type).toBe(4) // SETTINGS first
+        const goaways = out.filter((f) => f.type === 7)
+        expect(goaways.length).toBeLessThanOrEqual(1)
+        // A connection error is reported and is the last thing the server says.
+        if (goaways.length === 1 && goaways[0]!.payload.readUInt32BE(4) !== 0) {
+          expect(errors.length).toBeGreaterThan(0)
+          expect(out.at(-1)!.type).toBe(7)
+        }
+        socket.destroy()
+      }),
+      { numRuns: 400 },
+    )
   })
 })
