@@ -125,7 +125,7 @@ const startup = async (
         phase === "boot"
           ? "process start to the bundle's first line (node itself, the sh launcher)"
           : phase === "load"
-            ? "plugin.cjs through the code cache: node:tls, node:net and node:crypto, our HTTP/2 and gRPC code, protobuf code, msgpack, schema"
+            ? "plugin.cjs through the code cache: node:http2 and node:crypto, our gRPC code, protobuf code, msgpack, schema"
             : phase === "proto"
               ? "service definitions over the pbjs static code"
               : phase === "certificate"
@@ -436,8 +436,7 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
     ),
     // The gRPC server alone, with mutual TLS as the plugin sets it up; run under
     // --use-openssl-ca as the launcher runs the plugin (else both parse Node's root store).
-    // Node's own modules are loaded before the clock (esbuild hoists a bundle's builtin imports):
-    // node:http2 for grpc-js, node:tls and node:net for ours.
+    // node:http2, which both need, is loaded before the clock (esbuild hoists a bundle's builtin imports).
     "gRPC server: @grpc/grpc-js (load + bindAsync)": asLauncher(
       `import * as __h2 from "node:http2"; if (!__h2.connect) throw 1;\n` +
         timed(`const grpc = await import("@grpc/grpc-js"); const server = new grpc.Server();
@@ -445,7 +444,7 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
       await new Promise((resolve, reject) => server.bindAsync("127.0.0.1:0", credentials, (e, port) => (e ? reject(e) : resolve(port))));`) +
         `\nserver.forceShutdown()`,
     ),
-    "gRPC server: own HTTP/2 over node:tls (chosen)": asLauncher(
+    "gRPC server: node:http2 (chosen)": asLauncher(
       timed(`const { GrpcServer } = await import(${src("GrpcServer.ts")});
       const server = new GrpcServer({ tls: { cert: ${tlsPem}, key: ${tlsKey}, ca: ${tlsPem} } });
       await server.listen("127.0.0.1");`) + `\nawait server.stop(0)`,

@@ -1,5 +1,5 @@
 /**
- * The plugin's gRPC server (`GrpcServer`, over `Http2.ts`): mutual TLS on
+ * The plugin's gRPC server (`GrpcServer`, over `node:http2`): mutual TLS on
  * 127.0.0.1 with the client certificate Terraform passes in
  * `PLUGIN_CLIENT_CERT`, the provider service, go-plugin's controller
  * (Shutdown) and the health service. Every handler answers: an exception
