@@ -1,128 +1,24 @@
 /**
- * Builds the provider plugin as one self-contained executable for Linux on
- * x64 or arm64: a Node 24 single executable application (SEA) made from the
- * pinned `node-linux-*` binaries (`scripts/nodeBinary.ts`).
+ * Builds the provider executable for one architecture from a checkout: the
+ * plugin bundles (`scripts/bundle-provider.ts`, in a temporary folder, so
+ * `dist/` is left alone) packed into a Node 24 single executable
+ * (`src/release/ProviderBinary.ts`).
  *
- * - The main script is `src/provider/sea.ts`, with V8's code cache
- *   (`useCodeCache`); the plugin and reader bundles and their code caches are
- *   assets. A code cache only loads in the Node build and on the platform
- *   that compiled it, so every step that compiles (writing the bundles'
- *   caches, making the blob) runs that platform's Node: natively, or under
- *   qemu-user for the other architecture (`qemu-aarch64-static -L
- *   /usr/aarch64-linux-gnu`, no binfmt_misc registration).
- * - The Node binary is stripped of its symbol table (the npm builds are not
- *   stripped: 127 MB → 109 MB on x64) when a strip tool for that
- *   architecture is on PATH, then `postject` injects the blob.
+ * `node dist/scripts/release/sea.js [x64|arm64] [OUT]` builds one.
  *
  * @since 0.1.0
  */
-import { spawnSync } from "node:child_process"
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { arch as hostArch, tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
+import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
-import * as esbuild from "esbuild"
-import { inject } from "postject"
-import { bundleProvider, LAUNCHER, versionDefine } from "../bundle-provider.js"
-import { nodeBinary } from "../nodeBinary.js"
+import { bundleProvider } from "../bundle-provider.js"
+import { packProviderBinary } from "../../src/release/ProviderBinary.js"
+import type { Arch, BuiltBinary } from "../../src/release/ProviderBinary.js"
 
 /**
- * The architectures a binary is built for, by Node's name.
- *
- * @since 0.1.0
- * @category models
- */
-export type Arch = "x64" | "arm64"
-
-/**
- * Terraform's name of each architecture (`linux_amd64`, `linux_arm64`).
- *
- * @since 0.1.0
- * @category constants
- */
-export const terraformArch: Record<Arch, string> = { x64: "amd64", arm64: "arm64" }
-
-/**
- * The sentinel Node looks for to know that a blob was injected.
- *
- * @since 0.1.0
- * @category constants
- */
-export const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"
-
-/**
- * Where the arm64 cross libraries live (Debian's `libc6-arm64-cross`), for qemu-user.
- *
- * @since 0.1.0
- * @category constants
- */
-export const AARCH64_PREFIX = "/usr/aarch64-linux-gnu"
-
-const onPath = (command: string): string | undefined => {
-  for (const dir of (process.env["PATH"] ?? "").split(":")) {
-    if (dir !== "" && existsSync(join(dir, command))) return join(dir, command)
-  }
-  return undefined
-}
-
-/**
- * How to run a program built for `arch` on this machine: directly, or under
- * qemu-user; `undefined` (with the reason) when neither is possible.
- *
- * @since 0.1.0
- * @category emulation
- */
-export const runnerFor = (
-  arch: Arch,
-): { readonly prefix: ReadonlyArray<string> } | { readonly prefix?: undefined; readonly missing: string } => {
-  if (arch === hostArch()) return { prefix: [] }
-  if (arch === "arm64") {
-    const qemu = onPath("qemu-aarch64-static") ?? onPath("qemu-aarch64")
-    if (qemu === undefined || !existsSync(join(AARCH64_PREFIX, "lib"))) {
-      return {
-        missing:
-          "running arm64 binaries here needs qemu-user and the arm64 C libraries: apt-get install -y qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross",
-      }
-    }
-    return { prefix: [qemu, "-L", AARCH64_PREFIX] }
-  }
-  return { missing: `no way to run ${arch} binaries on ${hostArch()}` }
-}
-
-const stripTool = (arch: Arch): string | undefined =>
-  onPath("llvm-strip") ??
-  (arch === hostArch() ? onPath("strip") : undefined) ??
-  (arch === "arm64" ? onPath("aarch64-linux-gnu-strip") : onPath("x86_64-linux-gnu-strip"))
-
-const run = (argv: ReadonlyArray<string>, options: { cwd: string; env?: NodeJS.ProcessEnv }, what: string) => {
-  const result = spawnSync(argv[0]!, argv.slice(1), {
-    cwd: options.cwd,
-    env: options.env ?? { PATH: process.env["PATH"] ?? "" },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  })
-  if (result.status !== 0) {
-    throw new Error(`${what} failed (${result.error?.message ?? `exit ${result.status}`}): ${result.stderr.trim()}`)
-  }
-}
-
-/**
- * What a build did, for its caller to print.
- *
- * @since 0.1.0
- * @category models
- */
-export interface BuiltBinary {
-  readonly outFile: string
-  readonly bytes: number
-  readonly stripped: boolean
-  readonly nodeVersion: string
-}
-
-/**
- * Builds the provider executable for `arch` into `outFile`. `root` is the
- * package root (default: the working directory); the build happens in a
- * temporary folder, and `outFile` is written last.
+ * Builds the self-contained provider executable for `arch` into `outFile`;
+ * `root` is the package root (default: the working directory).
  *
  * @since 0.1.0
  * @category build
@@ -134,82 +30,28 @@ export const buildProviderBinary = async (options: {
   /** @default true when a strip tool for `arch` is on PATH */
   readonly strip?: boolean
 }): Promise<BuiltBinary> => {
-  const { arch } = options
   const root = resolve(options.root ?? process.cwd())
-  const runner = runnerFor(arch)
-  if (runner.prefix === undefined)
-    throw new Error(`cannot build the linux_${terraformArch[arch]} binary: ${runner.missing}`)
-  const node = nodeBinary(arch === "x64" ? "linux-x64-24" : "linux-arm64-24")
-  const work = mkdtempSync(join(tmpdir(), `provider-sea-${arch}-`))
+  const bundleDir = mkdtempSync(join(tmpdir(), "provider-bundle-"))
   try {
-    await bundleProvider({ root, outdir: join(work, "bundle"), codeCache: false })
-    const bundle = join(work, "bundle")
-    await esbuild.build({
-      absWorkingDir: root,
-      entryPoints: ["src/provider/sea.ts"],
-      outfile: join(bundle, "sea-main.cjs"),
-      bundle: true,
-      format: "cjs",
-      platform: "node",
-      target: "node24",
-      logLevel: "warning",
-      define: { ...versionDefine(root), "import.meta.url": "undefined" },
+    await bundleProvider({ root, outdir: bundleDir, codeCache: false })
+    return await packProviderBinary({
+      arch: options.arch,
+      bundleDir,
+      outFile: options.outFile,
+      nodeCacheDir: join(root, ".cache", "node"),
+      ...(options.strip === undefined ? {} : { strip: options.strip }),
     })
-    // The bundles' caches, compiled by this platform's Node 24.
-    run(
-      [...runner.prefix, node, join(bundle, LAUNCHER)],
-      { cwd: bundle, env: { PATH: process.env["PATH"] ?? "", ATLAS_PROVIDER_WRITE_CODE_CACHE: "1" } },
-      `writing the ${arch} code caches`,
-    )
-    const assets: Record<string, string> = {}
-    for (const key of ["plugin.cjs", "reader.cjs"]) {
-      assets[key] = join(bundle, key)
-      assets[`${key}.cache`] = join(bundle, `${key}.cache`)
-    }
-    const config = {
-      main: join(bundle, "sea-main.cjs"),
-      output: join(work, "sea.blob"),
-      disableExperimentalSEAWarning: true,
-      useSnapshot: false,
-      useCodeCache: true,
-      execArgv: ["--use-openssl-ca"],
-      // NODE_OPTIONS meant for other Node programs must not change the plugin.
-      execArgvExtension: "none",
-      assets,
-    }
-    writeFileSync(join(work, "sea-config.json"), JSON.stringify(config, null, 2))
-    run(
-      [...runner.prefix, node, "--experimental-sea-config", "sea-config.json"],
-      { cwd: work },
-      `making the ${arch} blob`,
-    )
-
-    const exe = join(work, "terraform-provider-mongodbatlas")
-    const strip = options.strip === false ? undefined : stripTool(arch)
-    if (options.strip === true && strip === undefined) throw new Error(`no strip tool for ${arch} on PATH`)
-    if (strip !== undefined) run([strip, "-o", exe, node], { cwd: work }, `stripping the ${arch} Node binary`)
-    else copyFileSync(node, exe)
-    chmodSync(exe, 0o755)
-    await inject(exe, "NODE_SEA_BLOB", readFileSync(join(work, "sea.blob")), { sentinelFuse: SEA_FUSE })
-    const outFile = resolve(options.outFile)
-    rmSync(outFile, { force: true })
-    copyFileSync(exe, outFile)
-    chmodSync(outFile, 0o755)
-    return {
-      outFile,
-      bytes: readFileSync(outFile).length,
-      stripped: strip !== undefined,
-      nodeVersion: dirname(dirname(node)).split("-").pop()!,
-    }
   } finally {
-    rmSync(work, { recursive: true, force: true })
+    rmSync(bundleDir, { recursive: true, force: true })
   }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const arch = (process.argv[2] ?? hostArch()) as Arch
-  const outFile = process.argv[3] ?? `terraform-provider-mongodbatlas-linux-${arch}`
-  const built = await buildProviderBinary({ arch, outFile })
+  const built = await buildProviderBinary({
+    arch,
+    outFile: process.argv[3] ?? `terraform-provider-mongodbatlas-linux-${arch}`,
+  })
   console.error(
     `${built.outFile}: ${(built.bytes / 1e6).toFixed(1)} MB (Node ${built.nodeVersion}${built.stripped ? ", stripped" : ""})`,
   )
