@@ -29,19 +29,18 @@ import { join, normalize } from "node:path"
 import { App } from "cdktf"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import yazl from "yazl"
-import { opensslCertificate, terraformClientCertificate } from "../../bench/opensslCertificate.js"
+import { opensslCertificate } from "../../bench/opensslCertificate.js"
 import { propsFromEnv, RestoreJobStack } from "../../examples/cdktf/RestoreJobStack.js"
 import { releaseNames, signDetached } from "../../scripts/release/release.js"
 import type { ReleaseBuild } from "../../scripts/release/release.js"
 import { PROVIDER_SOURCE } from "../../src/datasource/schema.js"
 import { startEmulator } from "../../src/emulator/index.js"
 import type { RunningEmulator } from "../../src/emulator/index.js"
-import { MagicCookie } from "../../src/provider/Handshake.js"
 import { AARCH64_PREFIX, runnerFor } from "../../src/release/ProviderBinary.js"
 import { cli, ensureBuilt } from "../cli/built.js"
-import { repoRoot } from "../provider/pluginProcess.js"
+import { clientCertificate, repoRoot, startPlugin, terraformEnv } from "../provider/pluginProcess.js"
 import { mainTf, runTerraform, terraformVersion } from "../provider/terraform.js"
-import { arm64Missing, ensureRelease, firstLine, pathWithoutNode, readZip, tempHome } from "./support.js"
+import { arm64Missing, ensureRelease, pathWithoutNode, readZip, tempHome } from "./support.js"
 
 const version = terraformVersion()
 const gpgMissing = spawnSync("gpg", ["--version"]).status !== 0
@@ -59,6 +58,8 @@ const lockedHashes = (dir: string): Array<string> =>
 
 describe.skipIf(version === undefined)(
   `the released provider through terraform ${version ?? "(SKIPPED: terraform is not on PATH)"}`,
+  // Each terraform command starts the plugin 3-4 times; the arm64 start is emulated.
+  { timeout: 180_000 },
   () => {
     let build: ReleaseBuild
     let emulator: RunningEmulator
@@ -324,21 +325,17 @@ describe.skipIf(version === undefined)(
         const exe = join(dir, names.executable)
         writeFileSync(exe, entry!.data)
         chmodSync(exe, 0o755)
-        const client = terraformClientCertificate(dir)
         const { prefix } = runnerFor("arm64") as { prefix: ReadonlyArray<string> }
         expect(prefix).toContain(AARCH64_PREFIX)
-        const run = await firstLine(
-          [...prefix, exe],
-          {
-            PATH: noNode,
-            [MagicCookie.key]: MagicCookie.value,
-            PLUGIN_PROTOCOL_VERSIONS: "5,6",
-            PLUGIN_CLIENT_CERT: client.certPem,
-          },
-          120_000,
-        )
-        expect(run.stderr).toBe("")
-        expect(run.line).toMatch(handshakeLine)
+        const plugin = startPlugin(prefix[0]!, terraformEnv(clientCertificate(dir), { PATH: noNode }), {
+          args: [...prefix.slice(1), exe],
+        })
+        try {
+          expect((await plugin.handshake).line).toMatch(handshakeLine)
+          expect(plugin.stderr()).toBe("")
+        } finally {
+          plugin.child.kill("SIGKILL")
+        }
       },
     )
 

@@ -1,9 +1,7 @@
 /**
  * Helpers for the release tests: the release built once (and only when
- * missing or stale), a zip reader, a PATH without `node`, and the
- * executable's first stdout line.
+ * missing or stale), a zip reader and a PATH without `node`.
  */
-import { spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs"
 import { join } from "node:path"
 import yauzl from "yauzl"
@@ -86,27 +84,3 @@ export const tempHome = (root: string): string => {
   mkdirSync(home, { recursive: true })
   return home
 }
-
-/** Runs `argv` until its first stdout line (or exit, or `limitMillis`), then kills it. */
-export const firstLine = (
-  argv: ReadonlyArray<string>,
-  env: Record<string, string>,
-  limitMillis: number,
-): Promise<{ line: string | undefined; stderr: string }> =>
-  new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] })
-    let out = ""
-    let err = ""
-    const done = (line: string | undefined) => {
-      clearTimeout(timer)
-      child.kill("SIGKILL")
-      resolve({ line, stderr: err })
-    }
-    const timer = setTimeout(() => done(undefined), limitMillis)
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d))
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d
-      if (out.includes("\n")) done(out.slice(0, out.indexOf("\n")))
-    })
-    child.on("exit", () => done(out.includes("\n") ? out.slice(0, out.indexOf("\n")) : undefined))
-  })
