@@ -9,7 +9,10 @@
  * - `reader.cjs`: Effect and the service, loaded only by a start that
  *   configures and reads;
  * - `*.cjs.cache`: the code caches, written by running the launcher once with
- *   `ATLAS_PROVIDER_WRITE_CODE_CACHE=1` under this Node.
+ *   `ATLAS_PROVIDER_WRITE_CODE_CACHE=1` under this Node;
+ * - `sea-main.cjs`: the main script of the single executable
+ *   (`src/provider/sea.ts`), which loads the same bundles from its assets
+ *   (`src/release/ProviderBinary.ts` packs them).
  *
  * @since 0.1.0
  */
@@ -83,6 +86,7 @@ export const bundleProvider = async (
       external: ["./Reader.js"],
     }),
     esbuild.build({ ...common, entryPoints: ["src/provider/Reader.ts"], outfile: join(outdir, "reader.cjs") }),
+    esbuild.build({ ...common, entryPoints: ["src/provider/sea.ts"], outfile: join(outdir, "sea-main.cjs") }),
   ])
   if (options.codeCache ?? true) {
     const run = spawnSync(process.execPath, [join(outdir, LAUNCHER)], {
