@@ -33,7 +33,12 @@ const packageRoot = resolve(import.meta.dirname, "../..")
 const bin = join(packageRoot, "bin", "terraform-provider-mongodbatlas")
 const ms = (x: number) => Math.round(x * 10) / 10
 
-const exec = (command: string, args: ReadonlyArray<string>, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+/** Runs a command to its end, timing it. */
+export const exec = (
+  command: string,
+  args: ReadonlyArray<string>,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+) =>
   new Promise<{ code: number | null; stdout: string; stderr: string; millis: number }>((resolve, reject) => {
     const started = performance.now()
     const child = spawn(command, [...args], { ...options, stdio: ["ignore", "pipe", "pipe"] })
@@ -45,18 +50,18 @@ const exec = (command: string, args: ReadonlyArray<string>, options: { cwd?: str
     child.on("close", (code) => resolve({ code, stdout, stderr, millis: performance.now() - started }))
   })
 
-interface Started {
+export interface Started {
   readonly millis: number
   readonly line: string
   readonly timings: Record<string, number>
   readonly child: ReturnType<typeof spawn>
 }
 
-/** Starts the plugin as Terraform does; resolves at the handshake line. */
-const startPlugin = (env: NodeJS.ProcessEnv): Promise<Started> =>
+/** Starts the plugin (`command`, by default the npm launcher) as Terraform does; resolves at the handshake line. */
+export const startPlugin = (env: NodeJS.ProcessEnv, command: string = bin): Promise<Started> =>
   new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(bin, [], { env, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(command, [], { env, stdio: ["ignore", "pipe", "pipe"] })
     let out = ""
     let err = ""
     child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d))
@@ -136,7 +141,8 @@ const startup = async (
   return { rows, bareNode: median(bare) }
 }
 
-const mainTf = (count: number, emulator: RunningEmulator) => `terraform {
+/** A configuration reading `count` restore jobs from the emulator. */
+export const mainTf = (count: number, emulator: RunningEmulator) => `terraform {
   required_providers {
     mongodbatlas = { source = "${PROVIDER_SOURCE}" }
   }
