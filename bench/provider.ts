@@ -22,9 +22,9 @@ import protobuf from "protobufjs"
 import { PROVIDER_SOURCE } from "../src/datasource/schema.js"
 import { EmulatorSeed, startEmulator } from "../src/emulator/index.js"
 import type { RunningEmulator } from "../src/emulator/index.js"
-import { MagicCookie } from "../src/provider/Handshake.js"
-import { serviceDefinition, ServiceNames } from "../src/provider/Protocol.js"
-import { ProviderServer } from "../src/provider/ProviderServer.js"
+import { MagicCookie } from "../src/provider/host/Handshake.js"
+import { serviceDefinition, ServiceNames } from "../src/provider/tfplugin6/Protocol.js"
+import { ProviderServer } from "../src/provider/tfplugin6/ProviderServer.js"
 import { terraformClientCertificate } from "./opensslCertificate.js"
 import { median } from "./row.js"
 import type { BenchRow } from "./row.js"
@@ -391,8 +391,10 @@ const perRead = async (emulator: RunningEmulator, dir: string, n: number): Promi
  * evaluates a bundled module at its dynamic import) and printing it.
  */
 const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow>> => {
-  const protoDir = join(packageRoot, "src", "provider", "proto")
-  const protoFiles = ["tfplugin6.proto", "plugin.proto", "health.proto"].map((f) => join(protoDir, f))
+  const protoDir = join(packageRoot, "src", "provider")
+  const protoFiles = ["tfplugin6/proto/tfplugin6.proto", "host/proto/plugin.proto", "host/proto/health.proto"].map(
+    (f) => join(protoDir, f),
+  )
   // A JSON descriptor of the same .proto files, for the descriptor-based alternatives.
   const root = new protobuf.Root()
   root.loadSync(protoFiles, { keepCase: true })

@@ -3,7 +3,7 @@
  * `npm run build`. Terraform starts the plugin three times per plan, so the
  * layout is chosen for start-up:
  * - `launch.cjs`, which `bin/terraform-provider-mongodbatlas` loads: loads
- *   the bundles below through V8's code cache (`src/provider/CodeCache.ts`);
+ *   the bundles below through V8's code cache (`src/provider/host/CodeCache.ts`);
  * - `plugin.cjs`: everything that answers the schema and validation (gRPC,
  *   protobuf, msgpack, the schema);
  * - `reader.cjs`: Effect and the service, loaded only by a start that
@@ -80,9 +80,13 @@ export const bundleProvider = async (
       entryPoints: ["src/provider/main.ts"],
       outfile: join(outdir, "plugin.cjs"),
       // Loaded lazily through the launcher, from reader.cjs.
-      external: ["./Reader.js"],
+      external: ["../../datasource/plugin/Session.js"],
     }),
-    esbuild.build({ ...common, entryPoints: ["src/provider/Reader.ts"], outfile: join(outdir, "reader.cjs") }),
+    esbuild.build({
+      ...common,
+      entryPoints: ["src/datasource/plugin/Session.ts"],
+      outfile: join(outdir, "reader.cjs"),
+    }),
   ])
   if (options.codeCache ?? true) {
     const run = spawnSync(process.execPath, [join(outdir, LAUNCHER)], {

@@ -8,10 +8,10 @@
  * @since 0.1.0
  */
 import { join } from "node:path"
-import { loadCommonJs } from "./CodeCache.js"
-import { uptimeMillis } from "./clock.js"
-import { Launch } from "./launchHooks.js"
-import type { LaunchInfo } from "./launchHooks.js"
+import { loadCommonJs } from "./host/CodeCache.js"
+import { uptimeMillis } from "./host/Clock.js"
+import { Launch } from "./host/LaunchHooks.js"
+import type { LaunchInfo } from "./host/LaunchHooks.js"
 
 const launchedAt = uptimeMillis()
 const dir = __dirname

@@ -12,17 +12,23 @@
  *
  * @since 0.1.0
  */
-import { bootMillis } from "./startClock.js"
+import { bootMillis } from "./host/StartClock.js"
 import { encode } from "@msgpack/msgpack"
-import { makeServerCertificate } from "./Certificate.js"
-import { epochMillis, uptimeMillis } from "./clock.js"
-import { decodeObject } from "./CtyMsgpack.js"
-import { Launch } from "./launchHooks.js"
-import { messageCodec, serviceDefinition, ServiceNames } from "./Protocol.js"
-import { handshakeLine, hasMagicCookie, NotStartedByTerraform, offersProtocol6, ProtocolVersions } from "./Handshake.js"
-import { hclogTimestamp, levelFromEnv, makeLogger, silentLogger } from "./Log.js"
-import { startPluginServer } from "./Plugin.js"
-import { ProviderServer } from "./ProviderServer.js"
+import { makeServerCertificate } from "./host/Certificate.js"
+import { epochMillis, uptimeMillis } from "./host/Clock.js"
+import { decodeObject } from "./tfplugin6/CtyMsgpack.js"
+import { Launch } from "./host/LaunchHooks.js"
+import { messageCodec, serviceDefinition, ServiceNames } from "./tfplugin6/Protocol.js"
+import {
+  handshakeLine,
+  hasMagicCookie,
+  NotStartedByTerraform,
+  offersProtocol6,
+  ProtocolVersions,
+} from "./host/Handshake.js"
+import { hclogTimestamp, levelFromEnv, makeLogger, silentLogger } from "./host/Log.js"
+import { startPluginServer } from "./host/PluginHost.js"
+import { ProviderServer } from "./tfplugin6/ProviderServer.js"
 import { PROVIDER_SOURCE } from "../datasource/schema.js"
 
 const loadedMillis = uptimeMillis()

@@ -22,8 +22,8 @@ import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
 import { FlexRestoreJobsLive } from "../../src/atlas/layer.js"
 import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
 import type { RunningEmulator } from "../../src/emulator/index.js"
-import { decodeMsgpack } from "../../src/provider/CtyMsgpack.js"
-import { ProviderServer } from "../../src/provider/ProviderServer.js"
+import { decodeMsgpack } from "../../src/provider/tfplugin6/CtyMsgpack.js"
+import { ProviderServer } from "../../src/provider/tfplugin6/ProviderServer.js"
 import { countingClient, errorOf, tagOf } from "./support.js"
 
 const RUNS = { numRuns: 150 } as const

@@ -12,8 +12,8 @@ import { join, resolve } from "node:path"
 import * as grpc from "@grpc/grpc-js"
 import { terraformClientCertificate } from "../../bench/opensslCertificate.js"
 import { bundleProvider } from "../../scripts/bundle-provider.js"
-import { MagicCookie } from "../../src/provider/Handshake.js"
-import { serviceDefinition, ServiceNames } from "../../src/provider/Protocol.js"
+import { MagicCookie } from "../../src/provider/host/Handshake.js"
+import { serviceDefinition, ServiceNames } from "../../src/provider/tfplugin6/Protocol.js"
 
 export const repoRoot = resolve(import.meta.dirname, "../..")
 

@@ -1,7 +1,13 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import type { HeaderField } from "../../src/provider/Hpack.js"
-import { encodeHeaderBlock, HpackDecoder, HpackError, huffmanCode, huffmanDecode } from "../../src/provider/Hpack.js"
+import type { HeaderField } from "../../../src/provider/host/Hpack.js"
+import {
+  encodeHeaderBlock,
+  HpackDecoder,
+  HpackError,
+  huffmanCode,
+  huffmanDecode,
+} from "../../../src/provider/host/Hpack.js"
 
 // Hex dumps below are RFC 7541 Appendix C, byte for byte (spaces as in the RFC, ignored).
 const hex = (dump: string): Buffer => Buffer.from(dump.replace(/\s+/g, ""), "hex")

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import type * as ReaderModule from "./Reader.js"
+import type * as ReaderModule from "../../datasource/plugin/Session.js"
 
 const key = Symbol.for("atlas-flex-restore/provider.launch")
 
@@ -42,5 +42,5 @@ export const Launch = {
  */
 export const loadReaderModule = async (): Promise<typeof ReaderModule> => {
   const load = Launch.get()?.loadReader
-  return load === undefined ? import("./Reader.js") : load()
+  return load === undefined ? import("../../datasource/plugin/Session.js") : load()
 }

@@ -7,10 +7,10 @@
  *
  * @since 0.1.0
  */
-import type { AtlasError, WaitTimeout } from "../atlas/AtlasError.js"
-import { maskSecrets } from "../atlas/maskSecrets.js"
-import { attributeOf } from "../datasource/model.js"
-import type { FlexRestoreJobConfig } from "../datasource/model.js"
+import type { AtlasError, WaitTimeout } from "../../atlas/AtlasError.js"
+import { maskSecrets } from "../../atlas/maskSecrets.js"
+import { attributeOf } from "../../datasource/model.js"
+import type { FlexRestoreJobConfig } from "../../datasource/model.js"
 
 /**
  * @since 0.1.0

@@ -11,16 +11,16 @@ import { Duplex } from "node:stream"
 import fc from "fast-check"
 import type { AddressInfo } from "node:net"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { encodeHeaderBlock, HpackDecoder } from "../../src/provider/Hpack.js"
-import type { HeaderField } from "../../src/provider/Hpack.js"
+import { encodeHeaderBlock, HpackDecoder } from "../../../src/provider/host/Hpack.js"
+import type { HeaderField } from "../../../src/provider/host/Hpack.js"
 import {
   ErrorCode,
   Http2ConnectionError,
   Http2StreamClosed,
   requestHeaders,
   ServerConnection,
-} from "../../src/provider/Http2.js"
-import type { ServerStream } from "../../src/provider/Http2.js"
+} from "../../../src/provider/host/Http2.js"
+import type { ServerStream } from "../../../src/provider/host/Http2.js"
 
 // --- frames, as a client writes and reads them ---
 

@@ -11,22 +11,22 @@
  *
  * @since 0.1.0
  */
-import { checkRef } from "../atlas/FlexRestoreJobRef.js"
-import { attributeOf, refFieldOf } from "../datasource/model.js"
-import type { FlexRestoreJobConfig, FlexRestoreJobState } from "../datasource/model.js"
-import { DATA_SOURCE_TYPE, flexRestoreJobDataSource, providerConfig } from "../datasource/schema.js"
-import type { Block } from "../datasource/schema.js"
-import { uptimeMillis } from "./clock.js"
+import { checkRef } from "../../atlas/FlexRestoreJobRef.js"
+import { attributeOf, refFieldOf } from "../../datasource/model.js"
+import type { FlexRestoreJobConfig, FlexRestoreJobState } from "../../datasource/model.js"
+import { DATA_SOURCE_TYPE, flexRestoreJobDataSource, providerConfig } from "../../datasource/schema.js"
+import type { Block } from "../../datasource/schema.js"
+import { uptimeMillis } from "../host/Clock.js"
 import { decodeObject, encodeObject, isUnknown } from "./CtyMsgpack.js"
 import type { DecodedObject } from "./CtyMsgpack.js"
-import { errorDiagnostic, fromAtlasError, scrubber, scrubDiagnostic, Summaries } from "./Diagnostics.js"
-import type { Diagnostic } from "./Diagnostics.js"
-import { silentLogger } from "./Log.js"
-import type { Logger } from "./Log.js"
+import { errorDiagnostic, fromAtlasError, scrubber, scrubDiagnostic, Summaries } from "./Diagnostic.js"
+import type { Diagnostic } from "./Diagnostic.js"
+import { silentLogger } from "../host/Log.js"
+import type { Logger } from "../host/Log.js"
 import type { Messages, ProviderRpc, Schema } from "./Protocol.js"
-import type { ProviderSettings } from "./ProviderConfig.js"
-import { Launch, loadReaderModule } from "./launchHooks.js"
-import type { LayerFactory, ReadOutcome, Reader } from "./Reader.js"
+import type { ProviderSettings } from "../../datasource/plugin/ProviderConfig.js"
+import { Launch, loadReaderModule } from "../host/LaunchHooks.js"
+import type { LayerFactory, ReadOutcome, Reader } from "../../datasource/plugin/Session.js"
 
 type Env = Readonly<Record<string, string | undefined>>
 type Response<R extends keyof Messages> = Messages[R]["response"]

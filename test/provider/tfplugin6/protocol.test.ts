@@ -2,10 +2,15 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import protobuf from "protobufjs"
 import { describe, expect, it } from "vitest"
-import { codecModule, PROTO_FILES } from "../../scripts/generate-provider-codec.js"
-import { messageCodec, serviceDefinition, ServiceNames, UnsupportedRpcs } from "../../src/provider/Protocol.js"
+import { codecModule, PROTO_FILES } from "../../../scripts/generate-provider-codec.js"
+import {
+  messageCodec,
+  serviceDefinition,
+  ServiceNames,
+  UnsupportedRpcs,
+} from "../../../src/provider/tfplugin6/Protocol.js"
 
-const protoDir = join(import.meta.dirname, "../../src/provider/proto")
+const protoDir = join(import.meta.dirname, "../../../src/provider")
 const reflection = () => {
   const root = new protobuf.Root()
   root.loadSync(
@@ -17,7 +22,7 @@ const reflection = () => {
 
 describe("the protocol codec", () => {
   it("is up to date with the .proto files (regenerate: node dist/scripts/generate-provider-codec.js)", async () => {
-    expect(readFileSync(join(protoDir, "codec.ts"), "utf8")).toBe(await codecModule(protoDir))
+    expect(readFileSync(join(protoDir, "tfplugin6/proto/codec.ts"), "utf8")).toBe(await codecModule(protoDir))
   }, 30_000)
 
   it("encodes byte for byte as protobufjs reflection over the .proto files does", () => {

@@ -9,15 +9,15 @@
  */
 import { makeServerCertificate } from "./Certificate.js"
 import type { ServerCertificate } from "./Certificate.js"
-import { uptimeMillis } from "./clock.js"
-import { errorDiagnostic, Summaries } from "./Diagnostics.js"
+import { uptimeMillis } from "./Clock.js"
+import { errorDiagnostic, Summaries } from "../tfplugin6/Diagnostic.js"
 import { GrpcServer } from "./GrpcServer.js"
 import type { UnaryCall, UnaryHandler } from "./GrpcServer.js"
 import { handshakeLine } from "./Handshake.js"
 import type { Logger } from "./Log.js"
-import { serviceDefinition, ServiceNames, UnsupportedRpcs } from "./Protocol.js"
-import type { ProviderRpc } from "./Protocol.js"
-import type { ProviderServer } from "./ProviderServer.js"
+import { serviceDefinition, ServiceNames, UnsupportedRpcs } from "../tfplugin6/Protocol.js"
+import type { ProviderRpc } from "../tfplugin6/Protocol.js"
+import type { ProviderServer } from "../tfplugin6/ProviderServer.js"
 
 /**
  * @since 0.1.0

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import type { Diagnostic } from "./Diagnostics.js"
+import type { Diagnostic } from "./Diagnostic.js"
 import type { DynamicValue } from "./CtyMsgpack.js"
 import * as codec from "./proto/codec.js"
 

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as tls from "node:tls"
 import { afterAll, describe, expect, it } from "vitest"
-import { makeServerCertificate } from "../../src/provider/Certificate.js"
-import { Der } from "../../src/provider/Der.js"
-import { handshakeLine, hasMagicCookie, MagicCookie, offersProtocol6 } from "../../src/provider/Handshake.js"
+import { makeServerCertificate } from "../../../src/provider/host/Certificate.js"
+import { Der } from "../../../src/provider/host/Der.js"
+import { handshakeLine, hasMagicCookie, MagicCookie, offersProtocol6 } from "../../../src/provider/host/Handshake.js"
 
 const dir = mkdtempSync(join(tmpdir(), "provider-cert-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
