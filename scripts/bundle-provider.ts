@@ -4,10 +4,11 @@
  * layout is chosen for start-up:
  * - `launch.cjs`, which `bin/terraform-provider-mongodbatlas` loads: loads
  *   the bundles below through V8's code cache (`src/provider/host/CodeCache.ts`);
- * - `plugin.cjs`: everything that answers the schema and validation (gRPC,
- *   protobuf, msgpack, the schema);
- * - `reader.cjs`: Effect and the service, loaded only by a start that
- *   configures and reads;
+ * - `plugin.cjs` (`src/provider/main.ts`): everything that answers the
+ *   schema and validation (the host: gRPC over our HTTP/2; tfplugin6:
+ *   protobuf, msgpack, the generic server; this provider's values);
+ * - `reader.cjs` (`src/datasource/plugin/Session.ts`): Effect and the
+ *   service, loaded only by a start that configures and reads;
  * - `*.cjs.cache`: the code caches, written by running the launcher once with
  *   `ATLAS_PROVIDER_WRITE_CODE_CACHE=1` under this Node.
  *
@@ -80,7 +81,7 @@ export const bundleProvider = async (
       entryPoints: ["src/provider/main.ts"],
       outfile: join(outdir, "plugin.cjs"),
       // Loaded lazily through the launcher, from reader.cjs.
-      external: ["../../datasource/plugin/Session.js"],
+      external: ["./Session.js"],
     }),
     esbuild.build({
       ...common,

@@ -49,6 +49,42 @@ export interface UnaryMethod<Req = any, Res = any> {
 }
 
 /**
+ * One unary method as gRPC libraries describe it: its path and the codecs of
+ * its request and response. `GrpcServer` reads the path,
+ * `requestDeserialize` and `responseSerialize`; a client library
+ * (`@grpc/grpc-js` in the tests and the bench) takes the same definition.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MethodDefinition<Req = any, Res = any> extends UnaryMethod<Req, Res> {
+  readonly requestStream: false
+  readonly responseStream: false
+  readonly requestSerialize: (value: Req) => Buffer
+  readonly responseDeserialize: (bytes: Buffer) => Res
+  readonly originalName: string
+}
+
+/**
+ * A service's methods, by method name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ServiceDefinition = Readonly<Record<string, MethodDefinition>>
+
+/**
+ * A service to serve: its methods and a handler for each method served.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly definition: Readonly<Record<string, UnaryMethod>>
+  readonly handlers: Readonly<Record<string, UnaryHandler>>
+}
+
+/**
  * What a handler knows about its call.
  *
  * @since 0.1.0

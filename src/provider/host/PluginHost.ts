@@ -1,54 +1,57 @@
 /**
- * The plugin's gRPC server (`GrpcServer`, over `Http2.ts`): mutual TLS on
- * 127.0.0.1 with the client certificate Terraform passes in
- * `PLUGIN_CLIENT_CERT`, the provider service, go-plugin's controller
- * (Shutdown) and the health service. Every handler answers: an exception
- * becomes an error diagnostic, never a gRPC error.
+ * Hosts a go-plugin process's gRPC server (`GrpcServer`, over `Http2.ts`):
+ * mutual TLS on 127.0.0.1 with the one client certificate the host passed
+ * (`PLUGIN_CLIENT_CERT`), the application's services it is given, go-plugin's
+ * controller (Shutdown) and the health service, and the handshake line that
+ * announces them. It knows no application protocol: what is served, and its
+ * protocol version, are parameters.
  *
  * @since 0.1.0
  */
 import { makeServerCertificate } from "./Certificate.js"
 import type { ServerCertificate } from "./Certificate.js"
 import { uptimeMillis } from "./Clock.js"
-import { errorDiagnostic, Summaries } from "../tfplugin6/Diagnostic.js"
+import { controllerDefinition, healthDefinition } from "./GoPluginServices.js"
 import { GrpcServer } from "./GrpcServer.js"
-import type { UnaryCall, UnaryHandler } from "./GrpcServer.js"
+import type { Service, UnaryCall } from "./GrpcServer.js"
 import { handshakeLine } from "./Handshake.js"
 import type { Logger } from "./Log.js"
-import { serviceDefinition, ServiceNames, UnsupportedRpcs } from "../tfplugin6/Protocol.js"
-import type { ProviderRpc } from "../tfplugin6/Protocol.js"
-import type { ProviderServer } from "../tfplugin6/ProviderServer.js"
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface PluginServerOptions {
-  readonly provider: ProviderServer
+export interface PluginHostOptions {
+  /** The application's services. */
+  readonly services: ReadonlyArray<Service>
+  /** The application protocol version the handshake line announces. */
+  readonly appProtocolVersion: number
   readonly log: Logger
+  /** Masks secrets in what the transport logs. @default none */
+  readonly scrub?: (text: string) => string
   /**
-   * Terraform's client certificate (PEM), from `PLUGIN_CLIENT_CERT`: only a
-   * client holding it is served. `"plaintext"` is for the debug mode alone
-   * (`--debug`, `TF_REATTACH_PROVIDERS`), still on 127.0.0.1 only.
+   * The host's client certificate (PEM), from `PLUGIN_CLIENT_CERT`: only a
+   * client holding it is served. `"plaintext"` is for a debug mode alone
+   * (Terraform's `TF_REATTACH_PROVIDERS`), still on 127.0.0.1 only.
    */
   readonly clientCertPem: string | "plaintext"
   /** @default a fresh one */
   readonly certificate?: ServerCertificate
   /**
    * Called once the answer to Shutdown is out (not in plaintext debug mode,
-   * which outlives commands): Terraform closes its connection and waits for
+   * which outlives commands): the host closes its connection and waits for
    * the process to exit.
    */
   readonly onShutdown: () => void
   /** Called with each phase's duration in ms, for the start-up breakdown. */
-  readonly onTiming?: (phase: "proto" | "certificate" | "listen", millis: number) => void
+  readonly onTiming?: (phase: "certificate" | "listen", millis: number) => void
 }
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface RunningPluginServer {
+export interface RunningPluginHost {
   readonly port: number
   readonly certificate: ServerCertificate
   /** The handshake line, newline included. */
@@ -63,78 +66,33 @@ export interface RunningPluginServer {
  * @since 0.1.0
  * @category constructors
  */
-export const startPluginServer = async (options: PluginServerOptions): Promise<RunningPluginServer> => {
-  const { provider, log } = options
+export const startPluginHost = async (options: PluginHostOptions): Promise<RunningPluginHost> => {
+  const { log } = options
+  const scrub = options.scrub ?? ((text: string) => text)
   let mark = uptimeMillis()
-  const lap = (phase: "proto" | "certificate" | "listen") => {
+  const lap = (phase: "certificate" | "listen") => {
     const now = uptimeMillis()
     options.onTiming?.(phase, now - mark)
     mark = now
   }
-
-  const definitions = {
-    provider: serviceDefinition(ServiceNames.provider),
-    controller: serviceDefinition(ServiceNames.controller),
-    health: serviceDefinition(ServiceNames.health),
-  }
-  lap("proto")
   const certificate = options.certificate ?? makeServerCertificate()
   lap("certificate")
-
-  const unary =
-    <Req, Res>(rpc: string, handle: (request: Req, call: UnaryCall) => Res | Promise<Res>): UnaryHandler<Req, Res> =>
-    (request, call) => {
-      const started = uptimeMillis()
-      log.log("trace", "rpc start", { rpc })
-      return Promise.resolve()
-        .then(() => handle(request, call))
-        .then(
-          (response) => {
-            log.log("debug", "rpc done", { rpc, millis: Math.round((uptimeMillis() - started) * 1000) / 1000 })
-            return response
-          },
-          (error: unknown) => {
-            const message = provider.scrub(error instanceof Error ? error.message : String(error))
-            log.log("error", "rpc failed", { rpc, error: message })
-            return { diagnostics: [errorDiagnostic(Summaries.Internal, `${rpc}: ${message}`)] } as Res
-          },
-        )
-    }
-
-  const providerHandlers: Record<string, UnaryHandler> = {
-    GetMetadata: unary("GetMetadata", () => provider.getMetadata()),
-    GetProviderSchema: unary("GetProviderSchema", () => provider.getProviderSchema()),
-    ValidateProviderConfig: unary("ValidateProviderConfig", (request) => provider.validateProviderConfig(request)),
-    ValidateDataResourceConfig: unary("ValidateDataResourceConfig", (request) =>
-      provider.validateDataResourceConfig(request),
-    ),
-    ConfigureProvider: unary("ConfigureProvider", (request) => provider.configureProvider(request)),
-    // Terraform cancelling the call (its context) stops the read too.
-    ReadDataSource: unary("ReadDataSource", (request, call) => provider.readDataSource(request, call.signal)),
-    StopProvider: unary("StopProvider", () => provider.stopProvider()),
-    GetFunctions: unary("GetFunctions", () => ({})),
-  }
-  for (const rpc of UnsupportedRpcs) {
-    providerHandlers[rpc] = unary(rpc, (request: { type_name?: string; name?: string; target_type_name?: string }) => {
-      const answer = provider.unsupported(rpc as ProviderRpc, request.type_name ?? request.target_type_name)
-      return rpc === "CallFunction"
-        ? { error: { text: `${answer.diagnostics[0]!.summary}: ${answer.diagnostics[0]!.detail}` } }
-        : answer
-    })
-  }
 
   const plaintext = options.clientCertPem === "plaintext"
   const server = new GrpcServer({
     ...(plaintext ? {} : { tls: { cert: certificate.certPem, key: certificate.keyPem, ca: options.clientCertPem } }),
-    // Terraform resetting a stream or a connection is routine; a refused client shows here.
-    onError: (error, where) => log.log("debug", "grpc transport", { where, error: provider.scrub(error.message) }),
+    // The host resetting a stream or a connection is routine; a refused client shows here.
+    onError: (error, where) => log.log("debug", "grpc transport", { where, error: scrub(error.message) }),
   })
   let shuttingDown = false
-  server.addService(definitions.provider, providerHandlers)
-  server.addService(definitions.health, {
-    Check: unary("Health.Check", () => ({ status: "SERVING" })),
+  for (const service of options.services) server.addService(service.definition, service.handlers)
+  server.addService(healthDefinition, {
+    Check: () => {
+      log.log("trace", "rpc", { rpc: "Health.Check" })
+      return { status: "SERVING" }
+    },
   })
-  server.addService(definitions.controller, {
+  server.addService(controllerDefinition, {
     Shutdown: (_request: unknown, call: UnaryCall) => {
       log.log("debug", "shutdown requested")
       if (!shuttingDown && !plaintext) {
@@ -150,7 +108,11 @@ export const startPluginServer = async (options: PluginServerOptions): Promise<R
   return {
     port,
     certificate,
-    handshake: handshakeLine({ host: "127.0.0.1", port }, plaintext ? undefined : certificate.der),
+    handshake: handshakeLine(
+      { host: "127.0.0.1", port },
+      options.appProtocolVersion,
+      plaintext ? undefined : certificate.der,
+    ),
     stop: () => server.stop(200),
   }
 }

@@ -1,9 +1,12 @@
 /**
- * The provider's RPCs as plain async methods over protocol messages, apart
- * from gRPC so they can be tested in-process. The schema served is the one
- * definition in `src/datasource/schema.ts`; reads go through the data
- * source's `read` only. Every failure answers with diagnostics: a handler that
- * threw would reach Terraform as an opaque "Plugin error".
+ * A generic tfplugin6 provider server: the RPCs as plain async methods over
+ * protocol messages, apart from gRPC so they can be tested in-process, for
+ * the provider value it is handed (`Provider.ts`). It decodes cty values,
+ * answers the schema, leaves unknown values to later, refuses a read whose
+ * required inputs are unknown or null, checks that a read returns exactly
+ * its schema's attributes with the inputs unchanged, cancels reads, masks a
+ * configuration's secrets, and answers every failure with diagnostics: a
+ * handler that threw would reach Terraform as an opaque "Plugin error".
  *
  * State belongs to an instance, never to the module: with
  * `TF_REATTACH_PROVIDERS` one process serves many commands, each calling
@@ -11,24 +14,17 @@
  *
  * @since 0.1.0
  */
-import { checkRef } from "../../atlas/FlexRestoreJobRef.js"
-import { attributeOf, refFieldOf } from "../../datasource/model.js"
-import type { FlexRestoreJobConfig, FlexRestoreJobState } from "../../datasource/model.js"
-import { DATA_SOURCE_TYPE, flexRestoreJobDataSource, providerConfig } from "../../datasource/schema.js"
-import type { Block } from "../../datasource/schema.js"
 import { uptimeMillis } from "../host/Clock.js"
-import { decodeObject, encodeObject, isUnknown } from "./CtyMsgpack.js"
-import type { DecodedObject } from "./CtyMsgpack.js"
-import { errorDiagnostic, fromAtlasError, scrubber, scrubDiagnostic, Summaries } from "./Diagnostic.js"
-import type { Diagnostic } from "./Diagnostic.js"
 import { silentLogger } from "../host/Log.js"
 import type { Logger } from "../host/Log.js"
-import type { Messages, ProviderRpc, Schema } from "./Protocol.js"
-import type { ProviderSettings } from "../../datasource/plugin/ProviderConfig.js"
-import { Launch, loadReaderModule } from "../host/LaunchHooks.js"
-import type { LayerFactory, ReadOutcome, Reader } from "../../datasource/plugin/Session.js"
+import { decodeObject, encodeObject, isUnknown } from "./CtyMsgpack.js"
+import type { DecodedObject } from "./CtyMsgpack.js"
+import { errorDiagnostic, ProtocolSummaries, scrubDiagnostic } from "./Diagnostic.js"
+import type { Diagnostic } from "./Diagnostic.js"
+import type { Messages, ProviderRpc } from "./Protocol.js"
+import type { DataSource, Provider, ProviderSession, ReadResult } from "./Provider.js"
+import { attributeNames, inputNames, requiredNames, toProtocolSchema } from "./Schema.js"
 
-type Env = Readonly<Record<string, string | undefined>>
 type Response<R extends keyof Messages> = Messages[R]["response"]
 type Request<R extends keyof Messages> = Messages[R]["request"]
 
@@ -36,84 +32,62 @@ type Request<R extends keyof Messages> = Messages[R]["request"]
  * @since 0.1.0
  * @category models
  */
-export interface ProviderServerOptions {
-  /** The environment credentials fall back to. @default process.env */
-  readonly env?: Env
+export interface ProviderServerOptions<S extends ProviderSession> {
+  readonly provider: Provider<S>
   readonly log?: Logger
-  /** Makes the service layer of a configuration; tests pass a fake. @default FlexRestoreJobsLive.layerNode */
-  readonly layer?: LayerFactory
 }
-
-/**
- * The schema of a block in the protocol's shape.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const toProtocolSchema = (block: Block): Schema => ({
-  version: block.version,
-  block: {
-    version: block.version,
-    attributes: Object.keys(block.block.attributes)
-      .sort()
-      .map((name) => {
-        const a = block.block.attributes[name]!
-        return {
-          name,
-          // JSON bytes: `"string"` with its quotes, or Terraform itself crashes.
-          type: Buffer.from(JSON.stringify(a.type)),
-          description: a.description,
-          description_kind: "PLAIN" as const,
-          ...(a.required ? { required: true } : {}),
-          ...(a.optional ? { optional: true } : {}),
-          ...(a.computed ? { computed: true } : {}),
-          ...(a.sensitive ? { sensitive: true } : {}),
-        }
-      }),
-    description: block.block.description,
-    description_kind: "PLAIN",
-  },
-})
-
-const providerAttributes = Object.keys(providerConfig.block.attributes) as Array<keyof ProviderSettings>
-const dataSourceAttributes = Object.keys(flexRestoreJobDataSource.block.attributes).sort() as Array<
-  keyof FlexRestoreJobState
->
-const inputs = ["project_id", "name", "restore_job_id"] as const
 
 const invalidValue = (decoded: DecodedObject<string> & { _tag: "Invalid" }, what: string): Array<Diagnostic> =>
   decoded.problems.map((p) =>
     errorDiagnostic(
-      Summaries.InvalidValue,
+      ProtocolSummaries.InvalidValue,
       `Terraform sent ${what} this provider cannot read: ${p.attribute === undefined ? "" : `${p.attribute}: `}${p.reason}.`,
       p.attribute,
     ),
   )
 
-interface Session {
-  readonly reader: Promise<Reader>
+interface Served<S extends ProviderSession> {
+  readonly dataSource: DataSource<S>
+  readonly attributes: ReadonlyArray<string>
+  readonly inputs: ReadonlyArray<string>
+  readonly required: ReadonlyArray<string>
+}
+
+interface Configured<S> {
+  readonly session: Promise<S>
   readonly pending: Set<Promise<unknown>>
 }
 
 /**
- * The provider. One instance per plugin process (or per test).
+ * The server for one provider. One instance per plugin process (or per test).
  *
  * @since 0.1.0
  * @category servers
  */
-export class ProviderServer {
-  readonly #env: Env
+export class ProviderServer<S extends ProviderSession = any> {
+  readonly #provider: Provider<S>
   readonly #log: Logger
-  readonly #layer: LayerFactory | undefined
-  #session: Session | undefined
+  readonly #providerAttributes: ReadonlyArray<string>
+  readonly #dataSources: ReadonlyMap<string, Served<S>>
+  #configured: Configured<S> | undefined
   readonly #inflight = new Set<AbortController>()
-  #secrets: ReadonlyArray<string> = []
   #scrub: (text: string) => string = (text) => text
 
-  constructor(options: ProviderServerOptions = {}) {
-    this.#env = options.env ?? process.env
+  constructor(options: ProviderServerOptions<S>) {
+    this.#provider = options.provider
     this.#log = options.log ?? silentLogger
-    this.#layer = options.layer
+    this.#providerAttributes = attributeNames(options.provider.schema)
+    const served = new Map<string, Served<S>>()
+    for (const dataSource of options.provider.dataSources) {
+      if (served.has(dataSource.typeName)) throw new Error(`two data sources named ${dataSource.typeName}`)
+      served.set(dataSource.typeName, {
+        dataSource,
+        attributes: attributeNames(dataSource.schema),
+        inputs: inputNames(dataSource.schema),
+        required: requiredNames(dataSource.schema),
+      })
+    }
+    this.#dataSources = served
   }
 
   /** Masks the secrets of the current configuration and environment. */
@@ -122,54 +96,50 @@ export class ProviderServer {
   getMetadata(): Response<"GetMetadata"> {
     return {
       server_capabilities: { get_provider_schema_optional: true },
-      data_sources: [{ type_name: DATA_SOURCE_TYPE }],
+      data_sources: [...this.#dataSources.keys()].map((type_name) => ({ type_name })),
     }
   }
 
   getProviderSchema(): Response<"GetProviderSchema"> {
     return {
-      provider: toProtocolSchema(providerConfig),
-      data_source_schemas: { [DATA_SOURCE_TYPE]: toProtocolSchema(flexRestoreJobDataSource) },
+      provider: toProtocolSchema(this.#provider.schema),
+      data_source_schemas: Object.fromEntries(
+        [...this.#dataSources].map(([name, served]) => [name, toProtocolSchema(served.dataSource.schema)]),
+      ),
       server_capabilities: { get_provider_schema_optional: true },
     }
   }
 
   validateProviderConfig(request: Request<"ValidateProviderConfig">): Response<"ValidateProviderConfig"> {
-    const decoded = decodeObject(request.config, providerAttributes)
+    const decoded = decodeObject(request.config, this.#providerAttributes)
     return { diagnostics: decoded._tag === "Invalid" ? invalidValue(decoded, "a provider configuration") : [] }
   }
 
   validateDataResourceConfig(request: Request<"ValidateDataResourceConfig">): Response<"ValidateDataResourceConfig"> {
-    if (request.type_name !== DATA_SOURCE_TYPE) return { diagnostics: [this.#unknownDataSource(request.type_name)] }
-    const decoded = decodeObject(request.config, dataSourceAttributes)
+    const served = this.#dataSources.get(request.type_name ?? "")
+    if (served === undefined) return { diagnostics: [this.#unknownDataSource(request.type_name)] }
+    const decoded = decodeObject(request.config, served.attributes)
     if (decoded._tag === "Invalid") return { diagnostics: invalidValue(decoded, "a data source configuration") }
     if (decoded._tag !== "Object") return { diagnostics: [] }
-    // Unknown and null values are skipped: unknowns are checked once known,
+    // Unknown and null values are left out: unknowns are checked once known,
     // and Terraform itself reports a missing required attribute.
-    const known: Partial<Record<"groupId" | "name" | "restoreJobId", string>> = {}
-    for (const input of inputs) {
+    const known: Record<string, string> = {}
+    for (const input of served.inputs) {
       const value = decoded.value[input]
-      if (typeof value === "string") known[refFieldOf[input]] = value
+      if (typeof value === "string") known[input] = value
     }
-    const diagnostics = checkRef(known).map((problem) => {
-      const attribute = attributeOf[problem.field]!
-      return errorDiagnostic(
-        Summaries.InvalidRequest,
-        `${attribute} ${JSON.stringify(problem.value)} must be ${problem.rule}.`,
-        attribute,
-      )
-    })
-    return { diagnostics }
+    return { diagnostics: [...served.dataSource.validate(known)] }
   }
 
   async configureProvider(request: Request<"ConfigureProvider">): Promise<Response<"ConfigureProvider">> {
-    const decoded = decodeObject(request.config, providerAttributes)
+    const attributes = this.#providerAttributes
+    const decoded = decodeObject(request.config, attributes)
     if (decoded._tag === "Invalid") return { diagnostics: invalidValue(decoded, "a provider configuration") }
     const settings: Record<string, string> = {}
     const unknown: Array<string> = []
-    if (decoded._tag === "Unknown") unknown.push(...providerAttributes)
+    if (decoded._tag === "Unknown") unknown.push(...attributes)
     if (decoded._tag === "Object") {
-      for (const name of providerAttributes) {
+      for (const name of attributes) {
         const value = decoded.value[name]
         if (isUnknown(value)) unknown.push(name)
         else if (typeof value === "string" && value.trim() !== "") settings[name] = value
@@ -180,78 +150,78 @@ export class ProviderServer {
       configured: Object.keys(settings).sort(),
       unknown,
     })
-    const session = this.#configure(settings as ProviderSettings)
-    const reader = await session.reader
-    const diagnostics: Array<Diagnostic> = []
-    if (reader.baseUrlProblem !== undefined) {
-      diagnostics.push(
-        ...fromAtlasError(reader.baseUrlProblem).map((d) => ({
-          ...d,
-          attribute: { steps: [{ attribute_name: "base_url" }] },
-        })),
-      )
-    }
+    const session = await this.#configure(settings).session
     if (unknown.length > 0) {
       // Terraform still reads data sources during plan with an unknown
-      // provider block: those attributes fall back to the environment.
+      // provider block: the provider makes do with what it knows.
       this.#log.log("info", "provider configuration partly unknown; using the environment for it", { unknown })
-    } else {
-      const problem = await reader.ready()
-      if (problem !== undefined) diagnostics.push(...fromAtlasError(problem))
     }
+    const diagnostics = await session.check(unknown.length === 0)
     return { diagnostics: diagnostics.map((d) => scrubDiagnostic(this.#scrub, d)) }
   }
 
   async readDataSource(request: Request<"ReadDataSource">, signal?: AbortSignal): Promise<Response<"ReadDataSource">> {
-    if (request.type_name !== DATA_SOURCE_TYPE) return { diagnostics: [this.#unknownDataSource(request.type_name)] }
-    const decoded = decodeObject(request.config, dataSourceAttributes)
+    const served = this.#dataSources.get(request.type_name ?? "")
+    if (served === undefined) return { diagnostics: [this.#unknownDataSource(request.type_name)] }
+    const decoded = decodeObject(request.config, served.attributes)
     if (decoded._tag === "Invalid") return { diagnostics: invalidValue(decoded, "a data source configuration") }
     if (decoded._tag !== "Object") {
       return {
         diagnostics: [
-          errorDiagnostic(Summaries.InvalidValue, "Terraform sent no configuration to read the data source with."),
+          errorDiagnostic(
+            ProtocolSummaries.InvalidValue,
+            "Terraform sent no configuration to read the data source with.",
+          ),
         ],
       }
     }
     const diagnostics: Array<Diagnostic> = []
-    for (const input of inputs) {
+    for (const input of served.required) {
       const value = decoded.value[input]
       if (isUnknown(value))
         diagnostics.push(
-          errorDiagnostic(Summaries.UnknownValue, `${input} is not known yet; the data source cannot be read.`, input),
+          errorDiagnostic(
+            ProtocolSummaries.UnknownValue,
+            `${input} is not known yet; the data source cannot be read.`,
+            input,
+          ),
         )
       else if (value === null)
-        diagnostics.push(errorDiagnostic(Summaries.InvalidValue, `${input} is required but was null.`, input))
+        diagnostics.push(errorDiagnostic(ProtocolSummaries.InvalidValue, `${input} is required but was null.`, input))
     }
     if (diagnostics.length > 0) return { diagnostics }
-    const config = {
-      project_id: decoded.value.project_id as string,
-      name: decoded.value.name as string,
-      restore_job_id: decoded.value.restore_job_id as string,
+    const config: Record<string, string> = {}
+    for (const input of served.inputs) {
+      const value = decoded.value[input]
+      if (typeof value === "string") config[input] = value
     }
-    const session = this.#session ?? this.#configure({})
+    const configured = this.#configured ?? this.#configure({})
     const controller = new AbortController()
     const abort = () => controller.abort()
-    signal?.addEventListener("abort", abort, { once: true })
+    // A call cancelled before it got here is not read at all: a listener
+    // added to an aborted signal never fires.
+    if (signal?.aborted) controller.abort()
+    else signal?.addEventListener("abort", abort, { once: true })
     this.#inflight.add(controller)
     const started = uptimeMillis()
-    const outcome = (async () => (await session.reader).read(config, controller.signal))()
-    session.pending.add(outcome)
+    const outcome = (async () => served.dataSource.read(await configured.session, config, controller.signal))()
+    configured.pending.add(outcome)
     try {
       const result = await outcome
-      this.#log.log("debug", "read the restore job", {
+      this.#log.log("debug", "read the data source", {
+        type_name: served.dataSource.typeName,
         outcome: result._tag,
         millis: Math.round((uptimeMillis() - started) * 1000) / 1000,
       })
-      return this.#answer(config, result)
+      return this.#answer(served, config, result)
     } finally {
-      session.pending.delete(outcome)
+      configured.pending.delete(outcome)
       this.#inflight.delete(controller)
       signal?.removeEventListener("abort", abort)
     }
   }
 
-  /** Interrupts every read in flight; they answer with a "Read cancelled" diagnostic. */
+  /** Aborts every read in flight; each answers as its data source does when cancelled. */
   stopProvider(): Response<"StopProvider"> {
     this.#log.log("info", "stop requested", { inflight: this.#inflight.size })
     for (const controller of this.#inflight) controller.abort()
@@ -264,96 +234,80 @@ export class ProviderServer {
     return {
       diagnostics: [
         errorDiagnostic(
-          Summaries.Unsupported,
-          `${rpc}${what}: this provider offers only the data source ${DATA_SOURCE_TYPE}; it has no managed resources, ephemeral resources or functions.`,
+          ProtocolSummaries.Unsupported,
+          `${rpc}${what}: this provider offers only the ${this.#dataSourceList()}; it has no managed resources, ephemeral resources or functions.`,
         ),
       ],
     }
   }
 
-  /** Releases the current configuration (revoking a service account's token), within `timeoutMillis`. */
+  /** Releases the current configuration, within `timeoutMillis`. */
   async close(timeoutMillis = 1000): Promise<void> {
-    const session = this.#session
-    this.#session = undefined
-    if (session === undefined) return
+    const configured = this.#configured
+    this.#configured = undefined
+    if (configured === undefined) return
     await Promise.race([
-      this.#release(session),
+      this.#release(configured),
       new Promise<void>((resolve) => setTimeout(resolve, timeoutMillis).unref()),
     ])
   }
 
-  #configure(settings: ProviderSettings): Session {
-    const previous = this.#session
-    const env = this.#env
-    const layer = this.#layer
-    const session: Session = {
-      reader: loadReaderModule().then(({ makeReader }) => {
-        this.#log.log("debug", "loaded the reader", { code_cache: Launch.get()?.readerCached ?? false })
-        const reader = makeReader(settings, env, layer, (message) => this.#log.log("warn", message))
-        this.#secrets = reader.secrets
-        this.#scrub = scrubber(this.#secrets)
-        return reader
+  #configure(settings: Readonly<Record<string, string>>): Configured<S> {
+    const previous = this.#configured
+    const configured: Configured<S> = {
+      session: this.#provider.configure(settings).then((session) => {
+        this.#scrub = session.scrub
+        return session
       }),
       pending: new Set(),
     }
-    this.#session = session
+    this.#configured = configured
     // A read of the previous configuration still in flight finishes on it.
     if (previous !== undefined) void this.#release(previous)
-    return session
+    return configured
   }
 
-  async #release(session: Session): Promise<void> {
-    await Promise.allSettled([...session.pending])
+  async #release(configured: Configured<S>): Promise<void> {
+    await Promise.allSettled([...configured.pending])
     try {
-      await (await session.reader).dispose()
+      await (await configured.session).dispose()
     } catch (e) {
       this.#log.log("warn", "releasing a configuration failed", { error: this.#scrub(String(e)) })
     }
   }
 
-  #answer(config: FlexRestoreJobConfig, result: ReadOutcome): Response<"ReadDataSource"> {
-    switch (result._tag) {
-      case "Success":
-        return this.#stateOf(config, result.state)
-      case "Failure":
-        return { diagnostics: fromAtlasError(result.error, config).map((d) => scrubDiagnostic(this.#scrub, d)) }
-      case "Interrupted":
-        return {
-          diagnostics: [
-            errorDiagnostic(
-              Summaries.Cancelled,
-              "Terraform stopped the provider while the restore job was being read.",
-            ),
-          ],
-        }
-      case "Defect":
-        return { diagnostics: [scrubDiagnostic(this.#scrub, errorDiagnostic(Summaries.Internal, result.message))] }
+  #answer(served: Served<S>, config: Readonly<Record<string, string>>, result: ReadResult): Response<"ReadDataSource"> {
+    if (result._tag === "Diagnostics") {
+      return { diagnostics: result.diagnostics.map((d) => scrubDiagnostic(this.#scrub, d)) }
     }
-  }
-
-  #stateOf(config: FlexRestoreJobConfig, state: FlexRestoreJobState): Response<"ReadDataSource"> {
     // Exactly the schema's attributes, inputs unchanged, nothing unknown:
     // Terraform rejects anything else, and does not check the inputs itself.
     const out: Record<string, string | null> = {}
-    for (const name of dataSourceAttributes) {
-      const value: unknown = (state as unknown as Record<string, unknown>)[name]
+    for (const name of served.attributes) {
+      const value: unknown = result.state[name]
       out[name] = typeof value === "string" ? value : null
     }
-    const changed = inputs.filter((i) => out[i] !== config[i])
+    const changed = served.inputs.filter((input) => out[input] !== (config[input] ?? null))
     if (changed.length > 0) {
       return {
         diagnostics: [
-          errorDiagnostic(Summaries.Internal, `The read changed the input attributes ${changed.join(", ")}.`),
+          errorDiagnostic(ProtocolSummaries.Internal, `The read changed the input attributes ${changed.join(", ")}.`),
         ],
       }
     }
     return { state: { msgpack: encodeObject(out) } }
   }
 
+  #dataSourceList(): string {
+    const names = [...this.#dataSources.keys()]
+    return names.length === 1 ? `data source ${names[0]}` : `data sources ${names.join(", ")}`
+  }
+
   #unknownDataSource(typeName: string | undefined): Diagnostic {
+    const names = [...this.#dataSources.keys()]
     return errorDiagnostic(
-      Summaries.Unsupported,
-      `This provider has no data source ${JSON.stringify(typeName ?? "")}; its only data source is ${DATA_SOURCE_TYPE}.`,
+      ProtocolSummaries.Unsupported,
+      `This provider has no data source ${JSON.stringify(typeName ?? "")}; ${names.length === 1 ? `its only data source is ${names[0]}` : `its data sources are ${names.join(", ")}`}.`,
     )
   }
 }

@@ -15,7 +15,7 @@ import {
   WaitTimeout,
 } from "../../../src/atlas/AtlasError.js"
 import type { AtlasError } from "../../../src/atlas/AtlasError.js"
-import { fromAtlasError, scrubber, Summaries } from "../../../src/provider/tfplugin6/Diagnostic.js"
+import { fromAtlasError, scrubber, Summaries } from "../../../src/datasource/plugin/AtlasDiagnostics.js"
 
 const config = { project_id: "6650f1a2b3c4d5e6f7a8b9c0", name: "flex-demo", restore_job_id: "66a0000000000000000000c1" }
 

@@ -6,11 +6,11 @@ import { codecModule, PROTO_FILES } from "../../../scripts/generate-provider-cod
 import {
   messageCodec,
   serviceDefinition,
-  ServiceNames,
+  ServiceName,
   UnsupportedRpcs,
 } from "../../../src/provider/tfplugin6/Protocol.js"
 
-const protoDir = join(import.meta.dirname, "../../../src/provider")
+const protoDir = join(import.meta.dirname, "../../../src/provider/tfplugin6/proto")
 const reflection = () => {
   const root = new protobuf.Root()
   root.loadSync(
@@ -22,7 +22,7 @@ const reflection = () => {
 
 describe("the protocol codec", () => {
   it("is up to date with the .proto files (regenerate: node dist/scripts/generate-provider-codec.js)", async () => {
-    expect(readFileSync(join(protoDir, "tfplugin6/proto/codec.ts"), "utf8")).toBe(await codecModule(protoDir))
+    expect(readFileSync(join(protoDir, "codec.ts"), "utf8")).toBe(await codecModule(protoDir))
   }, 30_000)
 
   it("encodes byte for byte as protobufjs reflection over the .proto files does", () => {
@@ -48,7 +48,6 @@ describe("the protocol codec", () => {
       },
       "tfplugin6.ReadDataSource.Response": { state: { msgpack: Buffer.from([0x81, 0xa1, 0x61, 0xc0]) } },
       "tfplugin6.ConfigureProvider.Request": { terraform_version: "1.11.4", config: { json: Buffer.from("{}") } },
-      "grpc.health.v1.HealthCheckResponse": { status: 1 },
     }
     for (const [name, sample] of Object.entries(samples)) {
       const type = root.lookupType(name)
@@ -108,7 +107,6 @@ describe("the protocol codec", () => {
       "tfplugin6.MoveResourceState.Response.diagnostics": 2,
       "tfplugin6.CallFunction.Response.error": 2,
       "tfplugin6.GetFunctions.Response.diagnostics": 2,
-      "grpc.health.v1.HealthCheckResponse.status": 1,
     }
     for (const [path, number] of Object.entries(expected)) expect([path, id(path)]).toEqual([path, number])
   })
@@ -135,13 +133,11 @@ describe("the protocol codec", () => {
   })
 
   it("defines every provider RPC of the subset as unary, under its full path", () => {
-    const provider = serviceDefinition(ServiceNames.provider)
-    expect(Object.keys(provider)).toEqual(Object.keys(reflection().lookupService(ServiceNames.provider).methods))
+    const provider = serviceDefinition()
+    expect(Object.keys(provider)).toEqual(Object.keys(reflection().lookupService(ServiceName).methods))
     expect(Object.keys(provider)).toHaveLength(20)
     for (const rpc of UnsupportedRpcs) expect(provider[rpc]).toBeDefined()
     expect(provider["ReadDataSource"]!.path).toBe("/tfplugin6.Provider/ReadDataSource")
     expect(provider["ReadDataSource"]!.responseStream).toBe(false)
-    expect(serviceDefinition(ServiceNames.controller)["Shutdown"]!.path).toBe("/plugin.GRPCController/Shutdown")
-    expect(serviceDefinition(ServiceNames.health)["Check"]!.path).toBe("/grpc.health.v1.Health/Check")
   })
 })
