@@ -67,6 +67,20 @@ const cases: ReadonlyArray<{
     attribute: "project_id",
     detail: ["Atlas error code: GROUP_NOT_FOUND", "No group", "check project_id"],
   },
+  // Each code the mapping points at an attribute, one case each: removing one
+  // entry of the mapping must fail here.
+  {
+    error: new NotFound({ status: 404, errorCode: "CLUSTER_NOT_FOUND", detail: "No cluster named flex-demo" }),
+    summary: Summaries.NotFound,
+    attribute: "name",
+    detail: ["Atlas error code: CLUSTER_NOT_FOUND", "No cluster named flex-demo", /Hint: check name\.$/],
+  },
+  {
+    error: new NotFound({ status: 404, errorCode: "FLEX_CLUSTER_NOT_FOUND", detail: "No flex cluster" }),
+    summary: Summaries.NotFound,
+    attribute: "name",
+    detail: ["Atlas error code: FLEX_CLUSTER_NOT_FOUND", "No flex cluster", /Hint: check name\.$/],
+  },
   {
     error: new NotFound({ status: 404, errorCode: "RESOURCE_NOT_FOUND" }),
     summary: Summaries.NotFound,
