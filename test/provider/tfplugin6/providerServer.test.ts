@@ -240,6 +240,20 @@ describe("ConfigureProvider and ReadDataSource", () => {
     expect((await slow).diagnostics![0]!.summary).toBe(Summaries.Cancelled)
   })
 
+  it("a call already cancelled when it arrives is not read: it answers 'Read cancelled'", async () => {
+    let interrupted = 0
+    const fake = fakeLayer(() => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => interrupted++))))
+    const server = atlasServer({ env: {}, layer: fake.factory })
+    const answer = await server.readDataSource(
+      { type_name: DATA_SOURCE_TYPE, config: dataConfig(config) },
+      AbortSignal.abort(),
+    )
+    expect(answer.diagnostics![0]!.summary).toBe(Summaries.Cancelled)
+    expect(answer.state).toBeUndefined()
+    // Interrupted before or during the service call, never left running.
+    expect(fake.reads.length).toBe(interrupted)
+  })
+
   it("keeps configuration per instance, and a new ConfigureProvider replaces the old one", async () => {
     const a = fakeLayer()
     const b = fakeLayer(() => Effect.fail(new AuthError({ reason: "token endpoint said no", status: 401 })))
