@@ -41,7 +41,8 @@ const rules: Record<Room, { readonly rooms: ReadonlyArray<Room>; readonly packag
   atlas: { rooms: [], packages: "any" },
   // A fake must not share the client's schemas.
   emulator: { rooms: [], packages: "any" },
-  datasource: { rooms: ["atlas"], packages: "any" },
+  // The schema's types are the protocol's (type-only).
+  datasource: { rooms: ["atlas", "provider/tfplugin6"], packages: "any" },
   // This provider's Atlas part: what the generic server is handed.
   "datasource/plugin": { rooms: ["datasource", "atlas", "provider/tfplugin6"], packages: "any" },
   // go-plugin hosting: Node built-ins and itself.

@@ -10,7 +10,8 @@
  *
  * @since 0.1.0
  */
-import type { MethodDefinition, ServiceDefinition } from "./GrpcServer.js"
+import { unaryMethod } from "./GrpcServer.js"
+import type { ServiceDefinition } from "./GrpcServer.js"
 
 /**
  * The fully qualified names of the services.
@@ -90,22 +91,6 @@ const fields = (bytes: Uint8Array): Array<readonly [number, number | Buffer]> =>
   return out
 }
 
-const method = <Req, Res>(
-  service: string,
-  name: string,
-  request: { encode: (value: Req) => Buffer; decode: (bytes: Uint8Array) => Req },
-  response: { encode: (value: Res) => Buffer; decode: (bytes: Uint8Array) => Res },
-): MethodDefinition<Req, Res> => ({
-  path: `/${service}/${name}`,
-  requestStream: false,
-  responseStream: false,
-  requestSerialize: request.encode,
-  requestDeserialize: request.decode,
-  responseSerialize: response.encode,
-  responseDeserialize: response.decode,
-  originalName: name.charAt(0).toLowerCase() + name.slice(1),
-})
-
 const empty = {
   encode: (_value: object): Buffer => Buffer.alloc(0),
   decode: (bytes: Uint8Array): object => (fields(bytes), {}),
@@ -167,7 +152,7 @@ const healthCheckResponse = {
  * @category definitions
  */
 export const controllerDefinition: ServiceDefinition = {
-  Shutdown: method(GoPluginServiceNames.controller, "Shutdown", empty, empty),
+  Shutdown: unaryMethod(GoPluginServiceNames.controller, "Shutdown", empty, empty),
 }
 
 /**
@@ -177,5 +162,5 @@ export const controllerDefinition: ServiceDefinition = {
  * @category definitions
  */
 export const healthDefinition: ServiceDefinition = {
-  Check: method(GoPluginServiceNames.health, "Check", healthCheckRequest, healthCheckResponse),
+  Check: unaryMethod(GoPluginServiceNames.health, "Check", healthCheckRequest, healthCheckResponse),
 }

@@ -66,6 +66,29 @@ export interface MethodDefinition<Req = any, Res = any> extends UnaryMethod<Req,
 }
 
 /**
+ * The definition of the unary method `name` of `service` over the codecs of
+ * its request and response.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unaryMethod = <Req, Res>(
+  service: string,
+  name: string,
+  request: { readonly encode: (value: Req) => Buffer; readonly decode: (bytes: Buffer) => Req },
+  response: { readonly encode: (value: Res) => Buffer; readonly decode: (bytes: Buffer) => Res },
+): MethodDefinition<Req, Res> => ({
+  path: `/${service}/${name}`,
+  requestStream: false,
+  responseStream: false,
+  requestSerialize: request.encode,
+  requestDeserialize: request.decode,
+  responseSerialize: response.encode,
+  responseDeserialize: response.decode,
+  originalName: name.charAt(0).toLowerCase() + name.slice(1),
+})
+
+/**
  * A service's methods, by method name.
  *
  * @since 0.1.0

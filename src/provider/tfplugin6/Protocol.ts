@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import { unaryMethod } from "../host/GrpcServer.js"
 import type { MethodDefinition, ServiceDefinition } from "../host/GrpcServer.js"
 import type { Diagnostic } from "./Diagnostic.js"
 import type { DynamicValue } from "./CtyMsgpack.js"
@@ -60,18 +61,7 @@ export const serviceDefinition = (serviceName: string = ServiceName): ServiceDef
   if (methods === undefined) throw new Error(`no service ${serviceName}`)
   const definition: Record<string, MethodDefinition> = {}
   for (const [name, [requestType, responseType]] of Object.entries(methods)) {
-    const request = messageCodec(requestType)
-    const response = messageCodec(responseType)
-    definition[name] = {
-      path: `/${serviceName}/${name}`,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: request.encode,
-      requestDeserialize: request.decode,
-      responseSerialize: response.encode,
-      responseDeserialize: response.decode,
-      originalName: name.charAt(0).toLowerCase() + name.slice(1),
-    }
+    definition[name] = unaryMethod(serviceName, name, messageCodec(requestType), messageCodec(responseType))
   }
   return definition
 }
