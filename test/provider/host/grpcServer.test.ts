@@ -4,13 +4,13 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as grpc from "@grpc/grpc-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makeServerCertificate } from "../../src/provider/Certificate.js"
-import type { ServerCertificate } from "../../src/provider/Certificate.js"
-import { GrpcServer, parseTimeout, percentEncode, Status } from "../../src/provider/GrpcServer.js"
-import type { UnaryCall } from "../../src/provider/GrpcServer.js"
-import { serviceDefinition, ServiceNames } from "../../src/provider/Protocol.js"
-import { clientCertificate } from "./pluginProcess.js"
-import type { KeyPair } from "./pluginProcess.js"
+import { makeServerCertificate } from "../../../src/provider/host/Certificate.js"
+import type { ServerCertificate } from "../../../src/provider/host/Certificate.js"
+import { GrpcServer, parseTimeout, percentEncode, Status } from "../../../src/provider/host/GrpcServer.js"
+import type { UnaryCall } from "../../../src/provider/host/GrpcServer.js"
+import { healthDefinition } from "../../../src/provider/host/GoPluginServices.js"
+import { clientCertificate } from "../pluginProcess.js"
+import type { KeyPair } from "../pluginProcess.js"
 
 // A service over raw bytes: what the transport does, apart from any protobuf.
 const method = (name: string) => ({
@@ -64,7 +64,7 @@ const start = async (tls = true) => {
     onError: (error, where) => errors.push(`${where}: ${error.message}`),
   })
   server.addService(echo, handlers)
-  server.addService(serviceDefinition(ServiceNames.health), { Check: () => ({ status: "SERVING" }) })
+  server.addService(healthDefinition, { Check: () => ({ status: "SERVING" }) })
   servers.push(server)
   return { server, port: await server.listen("127.0.0.1") }
 }
@@ -185,7 +185,7 @@ describe("GrpcServer over mutual TLS, with a grpc-js client", () => {
 
   it("serves the protocol's definitions (the health service)", async () => {
     const { port } = await start()
-    const Health = grpc.makeGenericClientConstructor(serviceDefinition(ServiceNames.health), "Health")
+    const Health = grpc.makeGenericClientConstructor(healthDefinition, "Health")
     const h = new Health(
       `127.0.0.1:${port}`,
       grpc.credentials.createSsl(

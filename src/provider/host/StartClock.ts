@@ -5,8 +5,8 @@
  *
  * @since 0.1.0
  */
-import { uptimeMillis } from "./clock.js"
-import { Launch } from "./launchHooks.js"
+import { uptimeMillis } from "./Clock.js"
+import { Launch } from "./LaunchHooks.js"
 
 /**
  * Milliseconds from process start to the first line of the plugin's code.

@@ -1,49 +1,21 @@
 /**
- * Diagnostics as the plugin protocol carries them, and their making from the
- * service's typed errors. Each error type has one static summary (what
- * Terraform users search for); the detail carries the specifics: Atlas's HTTP
- * status, `errorCode` and `detail`, then a hint. When an input is at fault the
- * diagnostic names its attribute, so Terraform points at that line.
+ * The diagnostics of the service's typed errors. Each error type has one
+ * static summary (what Terraform users search for); the detail carries the
+ * specifics: Atlas's HTTP status, `errorCode` and `detail`, then a hint. When
+ * an input is at fault the diagnostic names its attribute, so Terraform
+ * points at that line.
  *
  * @since 0.1.0
  */
-import type { AtlasError, WaitTimeout } from "../atlas/AtlasError.js"
-import { maskSecrets } from "../atlas/maskSecrets.js"
-import { attributeOf } from "../datasource/model.js"
-import type { FlexRestoreJobConfig } from "../datasource/model.js"
+import type { AtlasError, WaitTimeout } from "../../atlas/AtlasError.js"
+import { maskSecrets } from "../../atlas/maskSecrets.js"
+import { errorDiagnostic, ProtocolSummaries } from "../../provider/tfplugin6/Diagnostic.js"
+import type { Diagnostic } from "../../provider/tfplugin6/Diagnostic.js"
+import { attributeOf } from "../model.js"
+import type { FlexRestoreJobConfig } from "../model.js"
 
 /**
- * @since 0.1.0
- * @category models
- */
-export interface AttributePath {
-  readonly steps: ReadonlyArray<{ readonly attribute_name: string }>
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface Diagnostic {
-  readonly severity: "ERROR" | "WARNING"
-  readonly summary: string
-  readonly detail: string
-  readonly attribute?: AttributePath
-}
-
-/**
- * @since 0.1.0
- * @category constructors
- */
-export const errorDiagnostic = (summary: string, detail: string, attribute?: string): Diagnostic => ({
-  severity: "ERROR",
-  summary,
-  detail,
-  ...(attribute === undefined ? {} : { attribute: { steps: [{ attribute_name: attribute }] } }),
-})
-
-/**
- * The static summaries, one per error type and per provider-side failure.
+ * The static summaries, one per error type, beside the protocol's own.
  *
  * @since 0.1.0
  * @category constants
@@ -63,11 +35,7 @@ export const Summaries = {
   ResponseDecodeError: "Unreadable response from Atlas",
   AuthError: "Atlas authentication failed",
   WaitTimeout: "Timed out waiting for the restore job",
-  Cancelled: "Read cancelled",
-  InvalidValue: "Invalid value from Terraform",
-  UnknownValue: "Value not yet known",
-  Unsupported: "Not supported by this provider",
-  Internal: "Provider internal error",
+  ...ProtocolSummaries,
 } as const
 
 /** Where each not-found code points. Other codes name no attribute. */
@@ -241,13 +209,3 @@ export const scrubber =
   (secrets: ReadonlyArray<string>) =>
   (text: string): string =>
     maskSecrets(text, secrets)
-
-/**
- * @since 0.1.0
- * @category redaction
- */
-export const scrubDiagnostic = (scrub: (text: string) => string, d: Diagnostic): Diagnostic => ({
-  ...d,
-  summary: scrub(d.summary),
-  detail: scrub(d.detail),
-})

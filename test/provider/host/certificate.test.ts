@@ -4,9 +4,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as tls from "node:tls"
 import { afterAll, describe, expect, it } from "vitest"
-import { makeServerCertificate } from "../../src/provider/Certificate.js"
-import { Der } from "../../src/provider/Der.js"
-import { handshakeLine, hasMagicCookie, MagicCookie, offersProtocol6 } from "../../src/provider/Handshake.js"
+import { makeServerCertificate } from "../../../src/provider/host/Certificate.js"
+import { Der } from "../../../src/provider/host/Der.js"
+import { handshakeLine, hasMagicCookie, offersProtocol } from "../../../src/provider/host/Handshake.js"
+import { TerraformMagicCookie as MagicCookie } from "../../../src/provider/tfplugin6/TerraformHandshake.js"
 
 const dir = mkdtempSync(join(tmpdir(), "provider-cert-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -97,7 +98,7 @@ describe("handshakeLine", () => {
     for (let i = 0; i < 60 && residues.size < 3; i++) {
       const { der } = makeServerCertificate()
       residues.add(der.length % 3)
-      const line = handshakeLine({ host: "127.0.0.1", port: 1234 }, der)
+      const line = handshakeLine({ host: "127.0.0.1", port: 1234 }, 6, der)
       expect(line.endsWith("\n")).toBe(true)
       const fields = line.trimEnd().split("|")
       expect(fields.slice(0, 5)).toEqual(["1", "6", "tcp", "127.0.0.1:1234", "grpc"])
@@ -109,19 +110,19 @@ describe("handshakeLine", () => {
   })
 
   it("has no certificate field in plaintext mode", () => {
-    expect(handshakeLine({ host: "127.0.0.1", port: 9 })).toBe("1|6|tcp|127.0.0.1:9|grpc\n")
+    expect(handshakeLine({ host: "127.0.0.1", port: 9 }, 6)).toBe("1|6|tcp|127.0.0.1:9|grpc\n")
   })
 })
 
 describe("the magic cookie and protocol", () => {
   it("accepts only Terraform's cookie", () => {
-    expect(hasMagicCookie({ [MagicCookie.key]: MagicCookie.value })).toBe(true)
-    expect(hasMagicCookie({ [MagicCookie.key]: "nope" })).toBe(false)
-    expect(hasMagicCookie({})).toBe(false)
+    expect(hasMagicCookie({ [MagicCookie.key]: MagicCookie.value }, MagicCookie)).toBe(true)
+    expect(hasMagicCookie({ [MagicCookie.key]: "nope" }, MagicCookie)).toBe(false)
+    expect(hasMagicCookie({}, MagicCookie)).toBe(false)
   })
   it("needs protocol 6 among those offered", () => {
-    expect(offersProtocol6({ PLUGIN_PROTOCOL_VERSIONS: "5,6" })).toBe(true)
-    expect(offersProtocol6({ PLUGIN_PROTOCOL_VERSIONS: "5" })).toBe(false)
-    expect(offersProtocol6({})).toBe(true)
+    expect(offersProtocol({ PLUGIN_PROTOCOL_VERSIONS: "5,6" }, 6)).toBe(true)
+    expect(offersProtocol({ PLUGIN_PROTOCOL_VERSIONS: "5" }, 6)).toBe(false)
+    expect(offersProtocol({}, 6)).toBe(true)
   })
 })

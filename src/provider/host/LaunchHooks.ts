@@ -1,13 +1,13 @@
 /**
- * What the launcher tells the plugin bundle, across bundles (each has its own
+ * What a launcher tells the plugin bundle, across bundles (each has its own
  * copy of every module, so this lives on `globalThis`): when the process
  * reached the launcher, whether the code cache was used, and how to load the
- * reader bundle through it. Without a launcher (tests, an unbundled run) the
- * reader is a plain dynamic import.
+ * lazy bundle (the code only some starts need) through it. Without a
+ * launcher (tests, an unbundled run) there is nothing here and the
+ * application imports its lazy module itself.
  *
  * @since 0.1.0
  */
-import type * as ReaderModule from "./Reader.js"
 
 const key = Symbol.for("atlas-flex-restore/provider.launch")
 
@@ -20,9 +20,10 @@ export interface LaunchInfo {
   readonly launchedAt: number
   /** Whether V8 accepted the plugin bundle's code cache. */
   cached?: boolean
-  /** Whether V8 accepted the reader bundle's code cache, once it is loaded. */
-  readerCached?: boolean
-  readonly loadReader?: () => typeof ReaderModule
+  /** Whether V8 accepted the lazy bundle's code cache, once it is loaded. */
+  lazyCached?: boolean
+  /** Loads the lazy bundle and returns its exports. */
+  readonly loadLazy?: () => unknown
 }
 
 /**
@@ -32,15 +33,4 @@ export interface LaunchInfo {
 export const Launch = {
   set: (info: LaunchInfo): LaunchInfo => ((globalThis as Record<symbol, unknown>)[key] = info),
   get: (): LaunchInfo | undefined => (globalThis as Record<symbol, unknown>)[key] as LaunchInfo | undefined,
-}
-
-/**
- * The reader module: from the launcher's cached bundle, else imported.
- *
- * @since 0.1.0
- * @category hooks
- */
-export const loadReaderModule = async (): Promise<typeof ReaderModule> => {
-  const load = Launch.get()?.loadReader
-  return load === undefined ? import("./Reader.js") : load()
 }

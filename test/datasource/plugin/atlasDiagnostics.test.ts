@@ -13,9 +13,9 @@ import {
   Unauthorized,
   UnexpectedStatus,
   WaitTimeout,
-} from "../../src/atlas/AtlasError.js"
-import type { AtlasError } from "../../src/atlas/AtlasError.js"
-import { fromAtlasError, scrubber, Summaries } from "../../src/provider/Diagnostics.js"
+} from "../../../src/atlas/AtlasError.js"
+import type { AtlasError } from "../../../src/atlas/AtlasError.js"
+import { fromAtlasError, scrubber, Summaries } from "../../../src/datasource/plugin/AtlasDiagnostics.js"
 
 const config = { project_id: "6650f1a2b3c4d5e6f7a8b9c0", name: "flex-demo", restore_job_id: "66a0000000000000000000c1" }
 
@@ -66,6 +66,20 @@ const cases: ReadonlyArray<{
     summary: Summaries.NotFound,
     attribute: "project_id",
     detail: ["Atlas error code: GROUP_NOT_FOUND", "No group", "check project_id"],
+  },
+  // Each code the mapping points at an attribute, one case each: removing one
+  // entry of the mapping must fail here.
+  {
+    error: new NotFound({ status: 404, errorCode: "CLUSTER_NOT_FOUND", detail: "No cluster named flex-demo" }),
+    summary: Summaries.NotFound,
+    attribute: "name",
+    detail: ["Atlas error code: CLUSTER_NOT_FOUND", "No cluster named flex-demo", /Hint: check name\.$/],
+  },
+  {
+    error: new NotFound({ status: 404, errorCode: "FLEX_CLUSTER_NOT_FOUND", detail: "No flex cluster" }),
+    summary: Summaries.NotFound,
+    attribute: "name",
+    detail: ["Atlas error code: FLEX_CLUSTER_NOT_FOUND", "No flex cluster", /Hint: check name\.$/],
   },
   {
     error: new NotFound({ status: 404, errorCode: "RESOURCE_NOT_FOUND" }),

@@ -1,8 +1,9 @@
 /**
- * The Effect side of the plugin: one runtime per provider configuration,
- * serving the data source's `read`. Loaded on the first ConfigureProvider or
- * ReadDataSource only, so the plugin starts that answer just the schema or
- * validation (two of the three per plan) never load Effect.
+ * The per-configuration session, the Effect side of the plugin: one runtime
+ * per provider configuration, running the data sources' read programs. Loaded
+ * on the first ConfigureProvider or ReadDataSource only (the lazy bundle), so
+ * the plugin starts that answer just the schema or validation (two of the
+ * three per plan) never load Effect.
  *
  * @since 0.1.0
  */
@@ -13,25 +14,43 @@ import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
-import { checkBaseUrl } from "../atlas/AtlasConfig.js"
-import type { AtlasClientOptions } from "../atlas/AtlasConfig.js"
-import type { AtlasError, InvalidRequest } from "../atlas/AtlasError.js"
-import type { FlexRestoreJobs } from "../atlas/FlexRestoreJobs.js"
-import { FlexRestoreJobsLive } from "../atlas/layer.js"
-import type { FlexRestoreJobConfig, FlexRestoreJobState } from "../datasource/model.js"
-import { read } from "../datasource/read.js"
+import { checkBaseUrl } from "../../atlas/AtlasConfig.js"
+import type { AtlasClientOptions } from "../../atlas/AtlasConfig.js"
+import type { AtlasError, InvalidRequest } from "../../atlas/AtlasError.js"
+import type { FlexRestoreJobs } from "../../atlas/FlexRestoreJobs.js"
+import { FlexRestoreJobsLive } from "../../atlas/layer.js"
+import type { FlexRestoreJobState } from "../model.js"
+import { read } from "../read.js"
 import { secretsOf, toClientOptions } from "./ProviderConfig.js"
 import type { ProviderSettings } from "./ProviderConfig.js"
 import { atlasTrust } from "./Trust.js"
 
 /**
- * How a read ended.
+ * The read programs a session runs, by name: each data source's `read`
+ * (`src/datasource/read.ts`). A data source that reads through a new program
+ * adds it here, so that it is in the lazy bundle and never in the start-up one.
+ *
+ * @since 0.1.0
+ * @category programs
+ */
+export const programs = {
+  flexRestoreJob: read,
+} satisfies Record<string, (input: any) => Effect.Effect<unknown, AtlasError, FlexRestoreJobs>>
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Programs = typeof programs
+
+/**
+ * How a run ended.
  *
  * @since 0.1.0
  * @category models
  */
-export type ReadOutcome =
-  | { readonly _tag: "Success"; readonly state: FlexRestoreJobState }
+export type ReadOutcome<A = FlexRestoreJobState> =
+  | { readonly _tag: "Success"; readonly state: A }
   | { readonly _tag: "Failure"; readonly error: AtlasError }
   | { readonly _tag: "Interrupted" }
   | { readonly _tag: "Defect"; readonly message: string }
@@ -42,15 +61,19 @@ export type ReadOutcome =
  * @since 0.1.0
  * @category models
  */
-export interface Reader {
+export interface Session {
   /** The secrets of this configuration and environment, to mask in any output. */
   readonly secrets: ReadonlyArray<string>
   /** The problem of the configured `base_url`, if it is unusable. */
   readonly baseUrlProblem: InvalidRequest | undefined
   /** Builds the service now; the error if it cannot be (e.g. no credentials). */
   readonly ready: () => Promise<AtlasError | undefined>
-  /** Reads one restore job; aborting `signal` interrupts the read's fiber. */
-  readonly read: (config: FlexRestoreJobConfig, signal?: AbortSignal) => Promise<ReadOutcome>
+  /** Runs the program `name` on `input`; aborting `signal` interrupts its fiber. */
+  readonly run: <K extends keyof Programs>(
+    name: K,
+    input: Parameters<Programs[K]>[0],
+    signal?: AbortSignal,
+  ) => Promise<ReadOutcome<Effect.Success<ReturnType<Programs[K]>>>>
   /** Releases the service (a service account's token is revoked). */
   readonly dispose: () => Promise<void>
 }
@@ -63,7 +86,7 @@ export interface Reader {
  */
 export type LayerFactory = (options: AtlasClientOptions) => Layer.Layer<FlexRestoreJobs, AtlasError>
 
-const outcome = <A>(exit: Exit.Exit<A, AtlasError>, success: (a: A) => ReadOutcome): ReadOutcome => {
+const outcome = <A, B>(exit: Exit.Exit<A, AtlasError>, success: (a: A) => ReadOutcome<B>): ReadOutcome<B> => {
   if (Exit.isSuccess(exit)) return success(exit.value)
   const error = Cause.findErrorOption(exit.cause)
   if (Option.isSome(error)) return { _tag: "Failure", error: error.value }
@@ -73,7 +96,7 @@ const outcome = <A>(exit: Exit.Exit<A, AtlasError>, success: (a: A) => ReadOutco
 }
 
 /**
- * A reader for the provider block's settings over `env`, through
+ * A session for the provider block's settings over `env`, through
  * `FlexRestoreJobsLive.layerNode` (node:http, a real connection cap), or the given factory.
  * The client trusts what the launcher says it must (`atlasTrust`); `warn`
  * hears about an unreadable extra certificates file.
@@ -81,12 +104,12 @@ const outcome = <A>(exit: Exit.Exit<A, AtlasError>, success: (a: A) => ReadOutco
  * @since 0.1.0
  * @category constructors
  */
-export const makeReader = (
+export const makeSession = (
   settings: ProviderSettings,
   env: Readonly<Record<string, string | undefined>>,
   factory?: LayerFactory,
   warn: (message: string) => void = () => {},
-): Reader => {
+): Session => {
   const ca = atlasTrust(env, warn)
   const options = { ...toClientOptions(settings, env), ...(ca === undefined ? {} : { ca }) }
   const runtime = ManagedRuntime.make(factory === undefined ? FlexRestoreJobsLive.layerNode(options) : factory(options))
@@ -97,11 +120,14 @@ export const makeReader = (
       const result = outcome(await runtime.runPromiseExit(Effect.void), () => ({ _tag: "Interrupted" }))
       return result._tag === "Failure" ? result.error : undefined
     },
-    read: async (config, signal) =>
-      outcome(await runtime.runPromiseExit(read(config), signal === undefined ? {} : { signal }), (state) => ({
-        _tag: "Success",
-        state,
-      })),
+    run: async (name, input, signal) =>
+      outcome(
+        await runtime.runPromiseExit(
+          (programs[name] as (input: unknown) => Effect.Effect<any, AtlasError, FlexRestoreJobs>)(input),
+          signal === undefined ? {} : { signal },
+        ),
+        (state) => ({ _tag: "Success", state }),
+      ),
     dispose: () => runtime.dispose(),
   }
 }
@@ -124,13 +150,13 @@ export const warmUp = async (): Promise<void> => {
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const port = (server.address() as { port: number }).port
-  const reader = makeReader({ base_url: `http://127.0.0.1:${port}`, access_token: "warm-up" }, {})
+  const session = makeSession({ base_url: `http://127.0.0.1:${port}`, access_token: "warm-up" }, {})
   try {
-    await reader.ready()
-    const outcome = await reader.read({ project_id: id, name: "warm", restore_job_id: id })
+    await session.ready()
+    const outcome = await session.run("flexRestoreJob", { project_id: id, name: "warm", restore_job_id: id })
     if (outcome._tag !== "Success") throw new Error(`warm-up read failed: ${outcome._tag}`)
   } finally {
-    await reader.dispose()
+    await session.dispose()
     server.closeAllConnections()
     server.close()
   }

@@ -1,17 +1,22 @@
 import { encode } from "@msgpack/msgpack"
 import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
-import type { AtlasClientOptions } from "../../src/atlas/AtlasConfig.js"
-import { AuthError, NotFound } from "../../src/atlas/AtlasError.js"
-import type { AtlasError } from "../../src/atlas/AtlasError.js"
-import type { FlexRestoreJob, FlexRestoreJobRef } from "../../src/atlas/FlexRestoreJob.js"
-import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
-import { toState } from "../../src/datasource/model.js"
-import { DATA_SOURCE_TYPE, providerSchemaJson, PROVIDER_SOURCE } from "../../src/datasource/schema.js"
-import { decodeMsgpack } from "../../src/provider/CtyMsgpack.js"
-import { Summaries } from "../../src/provider/Diagnostics.js"
-import { ProviderServer } from "../../src/provider/ProviderServer.js"
-import { dataConfig, providerBlock } from "./values.js"
+import type { AtlasClientOptions } from "../../../src/atlas/AtlasConfig.js"
+import { AuthError, NotFound } from "../../../src/atlas/AtlasError.js"
+import type { AtlasError } from "../../../src/atlas/AtlasError.js"
+import type { FlexRestoreJob, FlexRestoreJobRef } from "../../../src/atlas/FlexRestoreJob.js"
+import { FlexRestoreJobs } from "../../../src/atlas/FlexRestoreJobs.js"
+import { toState } from "../../../src/datasource/model.js"
+import { DATA_SOURCE_TYPE, providerSchemaJson, PROVIDER_SOURCE } from "../../../src/datasource/schema.js"
+import { decodeMsgpack } from "../../../src/provider/tfplugin6/CtyMsgpack.js"
+import { Summaries } from "../../../src/datasource/plugin/AtlasDiagnostics.js"
+import { makeAtlasProvider } from "../../../src/datasource/plugin/AtlasProvider.js"
+import type { AtlasProviderOptions } from "../../../src/datasource/plugin/AtlasProvider.js"
+import { ProviderServer } from "../../../src/provider/tfplugin6/ProviderServer.js"
+import { dataConfig, providerBlock } from "../values.js"
+
+/** The generic server handed this provider. */
+const atlasServer = (options: AtlasProviderOptions = {}) => new ProviderServer({ provider: makeAtlasProvider(options) })
 
 const config = { project_id: "6650f1a2b3c4d5e6f7a8b9c0", name: "flex-demo", restore_job_id: "66a0000000000000000000c1" }
 const job: FlexRestoreJob = {
@@ -51,7 +56,7 @@ const fakeLayer = (
 
 describe("schema", () => {
   it("serves the one definition: each block equals providerSchemaJson(), type as JSON bytes", () => {
-    const response = new ProviderServer().getProviderSchema()
+    const response = atlasServer().getProviderSchema()
     const expected = providerSchemaJson().provider_schemas[PROVIDER_SOURCE]
     const asJson = (schema: NonNullable<typeof response.provider>) => ({
       version: Number(schema.version),
@@ -80,12 +85,12 @@ describe("schema", () => {
     )
     expect(response.provider!.block.attributes[0]!.type.toString()).toBe('"string"')
     expect(Object.keys(response.data_source_schemas!)).toEqual([DATA_SOURCE_TYPE])
-    expect(new ProviderServer().getMetadata().data_sources).toEqual([{ type_name: DATA_SOURCE_TYPE }])
+    expect(atlasServer().getMetadata().data_sources).toEqual([{ type_name: DATA_SOURCE_TYPE }])
   })
 })
 
 describe("ValidateDataResourceConfig", () => {
-  const server = new ProviderServer()
+  const server = atlasServer()
   const validate = (values: Record<string, unknown>) =>
     server.validateDataResourceConfig({ type_name: DATA_SOURCE_TYPE, config: dataConfig(values) }).diagnostics!
 
@@ -132,7 +137,7 @@ describe("ValidateDataResourceConfig", () => {
 describe("ConfigureProvider and ReadDataSource", () => {
   it("reads through the service and returns exactly the schema's attributes, inputs unchanged", async () => {
     const fake = fakeLayer()
-    const server = new ProviderServer({ env: {}, layer: fake.factory })
+    const server = atlasServer({ env: {}, layer: fake.factory })
     expect(
       (await server.configureProvider({ config: providerBlock({ access_token: "tok-1234" }) })).diagnostics,
     ).toEqual([])
@@ -145,7 +150,7 @@ describe("ConfigureProvider and ReadDataSource", () => {
   it("takes complete credentials from the block first, else merges attribute by attribute with the environment", async () => {
     const fake = fakeLayer()
     const env = { MONGODB_ATLAS_ACCESS_TOKEN: "env-token", MONGODB_ATLAS_PRIVATE_API_KEY: "env-private" }
-    const server = new ProviderServer({ env, layer: fake.factory })
+    const server = atlasServer({ env, layer: fake.factory })
     await server.configureProvider({
       config: providerBlock({ public_key: "pub", private_key: "priv", base_url: "http://127.0.0.1:1" }),
     })
@@ -160,7 +165,7 @@ describe("ConfigureProvider and ReadDataSource", () => {
 
   it("copes with an unknown provider block: the read still works, from the environment", async () => {
     const fake = fakeLayer()
-    const server = new ProviderServer({ env: { MONGODB_ATLAS_ACCESS_TOKEN: "env-token" }, layer: fake.factory })
+    const server = atlasServer({ env: { MONGODB_ATLAS_ACCESS_TOKEN: "env-token" }, layer: fake.factory })
     const msgpack = withUnknown({ public_key: "pub" }, "private_key")
     expect((await server.configureProvider({ config: { msgpack } })).diagnostics).toEqual([])
     expect((await server.configureProvider({ config: { msgpack: unknown } })).diagnostics).toEqual([])
@@ -170,7 +175,7 @@ describe("ConfigureProvider and ReadDataSource", () => {
   })
 
   it("reports missing credentials at configure time, naming what to set, with no secret", async () => {
-    const server = new ProviderServer({ env: { MONGODB_ATLAS_CLIENT_SECRET: "s3cret-value" } })
+    const server = atlasServer({ env: { MONGODB_ATLAS_CLIENT_SECRET: "s3cret-value" } })
     const { diagnostics } = await server.configureProvider({ config: providerBlock({}) })
     expect(diagnostics!.map((d) => d.summary)).toEqual([Summaries.AuthError])
     expect(diagnostics![0]!.detail).toContain("MONGODB_ATLAS_CLIENT_ID")
@@ -179,7 +184,7 @@ describe("ConfigureProvider and ReadDataSource", () => {
   })
 
   it("reports an unusable base_url on that attribute", async () => {
-    const server = new ProviderServer({ env: {}, layer: fakeLayer().factory })
+    const server = atlasServer({ env: {}, layer: fakeLayer().factory })
     const { diagnostics } = await server.configureProvider({
       config: providerBlock({ base_url: "ftp://x", access_token: "t0ken" }),
     })
@@ -193,7 +198,7 @@ describe("ConfigureProvider and ReadDataSource", () => {
     const fake = fakeLayer(() =>
       Effect.fail(new NotFound({ status: 404, errorCode: "CLUSTER_NOT_FOUND", detail: `echo ${secret}` })),
     )
-    const server = new ProviderServer({ env: {}, layer: fake.factory })
+    const server = atlasServer({ env: {}, layer: fake.factory })
     await server.configureProvider({ config: providerBlock({ access_token: secret }) })
     const { diagnostics, state } = await server.readDataSource({
       type_name: DATA_SOURCE_TYPE,
@@ -211,7 +216,7 @@ describe("ConfigureProvider and ReadDataSource", () => {
   it("StopProvider interrupts reads in flight; they answer 'Read cancelled'", async () => {
     let interrupted = 0
     const fake = fakeLayer(() => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => interrupted++))))
-    const server = new ProviderServer({ env: {}, layer: fake.factory })
+    const server = atlasServer({ env: {}, layer: fake.factory })
     await server.configureProvider({ config: providerBlock({ access_token: "t0ken" }) })
     const reads = [1, 2].map(() => server.readDataSource({ type_name: DATA_SOURCE_TYPE, config: dataConfig(config) }))
     while (fake.reads.length < 2) await new Promise((r) => setTimeout(r, 5))
@@ -223,7 +228,7 @@ describe("ConfigureProvider and ReadDataSource", () => {
 
   it("a cancelled call (its signal) interrupts only its own read", async () => {
     const fake = fakeLayer((ref) => (ref.name === "slow" ? Effect.never : Effect.succeed(job)))
-    const server = new ProviderServer({ env: {}, layer: fake.factory })
+    const server = atlasServer({ env: {}, layer: fake.factory })
     const controller = new AbortController()
     const slow = server.readDataSource(
       { type_name: DATA_SOURCE_TYPE, config: dataConfig({ ...config, name: "slow" }) },
@@ -235,11 +240,25 @@ describe("ConfigureProvider and ReadDataSource", () => {
     expect((await slow).diagnostics![0]!.summary).toBe(Summaries.Cancelled)
   })
 
+  it("a call already cancelled when it arrives is not read: it answers 'Read cancelled'", async () => {
+    let interrupted = 0
+    const fake = fakeLayer(() => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => interrupted++))))
+    const server = atlasServer({ env: {}, layer: fake.factory })
+    const answer = await server.readDataSource(
+      { type_name: DATA_SOURCE_TYPE, config: dataConfig(config) },
+      AbortSignal.abort(),
+    )
+    expect(answer.diagnostics![0]!.summary).toBe(Summaries.Cancelled)
+    expect(answer.state).toBeUndefined()
+    // Interrupted before or during the service call, never left running.
+    expect(fake.reads.length).toBe(interrupted)
+  })
+
   it("keeps configuration per instance, and a new ConfigureProvider replaces the old one", async () => {
     const a = fakeLayer()
     const b = fakeLayer(() => Effect.fail(new AuthError({ reason: "token endpoint said no", status: 401 })))
-    const first = new ProviderServer({ env: {}, layer: a.factory })
-    const second = new ProviderServer({ env: {}, layer: b.factory })
+    const first = atlasServer({ env: {}, layer: a.factory })
+    const second = atlasServer({ env: {}, layer: b.factory })
     await first.configureProvider({ config: providerBlock({ access_token: "one-token" }) })
     await second.configureProvider({ config: providerBlock({ access_token: "two-token" }) })
     const read = (s: ProviderServer) => s.readDataSource({ type_name: DATA_SOURCE_TYPE, config: dataConfig(config) })
@@ -252,7 +271,7 @@ describe("ConfigureProvider and ReadDataSource", () => {
 
   it("refuses a read with an unknown or null input instead of sending it", async () => {
     const fake = fakeLayer()
-    const server = new ProviderServer({ env: {}, layer: fake.factory })
+    const server = atlasServer({ env: {}, layer: fake.factory })
     const msgpack = withUnknown({ name: config.name, restore_job_id: config.restore_job_id }, "project_id")
     const a = await server.readDataSource({ type_name: DATA_SOURCE_TYPE, config: { msgpack } })
     expect(a.diagnostics!.map((d) => d.attribute?.steps[0]?.attribute_name)).toEqual(["project_id"])

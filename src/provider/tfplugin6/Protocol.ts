@@ -1,27 +1,26 @@
 /**
- * The gRPC services the plugin serves, over the static protobuf code that
- * `pbjs` generated from our `.proto` subset (`proto/codec.ts`): nothing is
- * parsed or compiled at start-up. Messages cross as plain objects with the
+ * The Terraform plugin protocol 6 service (`tfplugin6.Provider`), over the
+ * static protobuf code that `pbjs` generated from our subset of
+ * `tfplugin6.proto` (`proto/codec.ts`): nothing is parsed or compiled at
+ * start-up. Messages cross as plain objects with the
  * proto's field names; int64 as strings, enums by name, bytes as `Buffer`,
  * unset fields absent.
  *
  * @since 0.1.0
  */
-import type { Diagnostic } from "./Diagnostics.js"
+import { unaryMethod } from "../host/GrpcServer.js"
+import type { MethodDefinition, ServiceDefinition } from "../host/GrpcServer.js"
+import type { Diagnostic } from "./Diagnostic.js"
 import type { DynamicValue } from "./CtyMsgpack.js"
 import * as codec from "./proto/codec.js"
 
 /**
- * The fully qualified names of the services.
+ * The fully qualified name of the service.
  *
  * @since 0.1.0
  * @category constants
  */
-export const ServiceNames = {
-  provider: "tfplugin6.Provider",
-  controller: "plugin.GRPCController",
-  health: "grpc.health.v1.Health",
-} as const
+export const ServiceName = "tfplugin6.Provider"
 
 interface StaticType {
   fromObject(object: object): unknown
@@ -51,56 +50,18 @@ export const messageCodec = (name: string) => {
 }
 
 /**
- * One unary method: its path and the codecs of its request and response.
- * `GrpcServer` reads the path, `requestDeserialize` and `responseSerialize`;
- * the fields are named as gRPC libraries name them, so a client library
- * (`@grpc/grpc-js` in the tests and the bench) takes the same definition.
- *
- * @since 0.1.0
- * @category models
- */
-export interface MethodDefinition {
-  readonly path: string
-  readonly requestStream: false
-  readonly responseStream: false
-  readonly requestSerialize: (value: any) => Buffer
-  readonly requestDeserialize: (bytes: Buffer) => any
-  readonly responseSerialize: (value: any) => Buffer
-  readonly responseDeserialize: (bytes: Buffer) => any
-  readonly originalName: string
-}
-
-/**
- * A service's methods, by method name.
- *
- * @since 0.1.0
- * @category models
- */
-export type ServiceDefinition = Readonly<Record<string, MethodDefinition>>
-
-/**
- * The definition of a service: every method unary.
+ * The definition of the service (every method unary), or of another service
+ * in the codec by name.
  *
  * @since 0.1.0
  * @category codecs
  */
-export const serviceDefinition = (serviceName: string): ServiceDefinition => {
+export const serviceDefinition = (serviceName: string = ServiceName): ServiceDefinition => {
   const methods = (codec.services as unknown as Record<string, Record<string, readonly [string, string]>>)[serviceName]
   if (methods === undefined) throw new Error(`no service ${serviceName}`)
   const definition: Record<string, MethodDefinition> = {}
   for (const [name, [requestType, responseType]] of Object.entries(methods)) {
-    const request = messageCodec(requestType)
-    const response = messageCodec(responseType)
-    definition[name] = {
-      path: `/${serviceName}/${name}`,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: request.encode,
-      requestDeserialize: request.decode,
-      responseSerialize: response.encode,
-      responseDeserialize: response.decode,
-      originalName: name.charAt(0).toLowerCase() + name.slice(1),
-    }
+    definition[name] = unaryMethod(serviceName, name, messageCodec(requestType), messageCodec(responseType))
   }
   return definition
 }

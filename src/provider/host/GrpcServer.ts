@@ -45,6 +45,65 @@ export interface UnaryMethod<Req = any, Res = any> {
 }
 
 /**
+ * One unary method as gRPC libraries describe it: its path and the codecs of
+ * its request and response. `GrpcServer` reads the path,
+ * `requestDeserialize` and `responseSerialize`; a client library
+ * (`@grpc/grpc-js` in the tests and the bench) takes the same definition.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MethodDefinition<Req = any, Res = any> extends UnaryMethod<Req, Res> {
+  readonly requestStream: false
+  readonly responseStream: false
+  readonly requestSerialize: (value: Req) => Buffer
+  readonly responseDeserialize: (bytes: Buffer) => Res
+  readonly originalName: string
+}
+
+/**
+ * The definition of the unary method `name` of `service` over the codecs of
+ * its request and response.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unaryMethod = <Req, Res>(
+  service: string,
+  name: string,
+  request: { readonly encode: (value: Req) => Buffer; readonly decode: (bytes: Buffer) => Req },
+  response: { readonly encode: (value: Res) => Buffer; readonly decode: (bytes: Buffer) => Res },
+): MethodDefinition<Req, Res> => ({
+  path: `/${service}/${name}`,
+  requestStream: false,
+  responseStream: false,
+  requestSerialize: request.encode,
+  requestDeserialize: request.decode,
+  responseSerialize: response.encode,
+  responseDeserialize: response.decode,
+  originalName: name.charAt(0).toLowerCase() + name.slice(1),
+})
+
+/**
+ * A service's methods, by method name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ServiceDefinition = Readonly<Record<string, MethodDefinition>>
+
+/**
+ * A service to serve: its methods and a handler for each method served.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly definition: Readonly<Record<string, UnaryMethod>>
+  readonly handlers: Readonly<Record<string, UnaryHandler>>
+}
+
+/**
  * What a handler knows about its call.
  *
  * @since 0.1.0

@@ -1,7 +1,13 @@
 import { encode, ExtData } from "@msgpack/msgpack"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { decodeMsgpack, decodeObject, encodeObject, isUnknown, UnknownValue } from "../../src/provider/CtyMsgpack.js"
+import {
+  decodeMsgpack,
+  decodeObject,
+  encodeObject,
+  isUnknown,
+  UnknownValue,
+} from "../../../src/provider/tfplugin6/CtyMsgpack.js"
 
 const attributes = ["name", "project_id", "restore_job_id"] as const
 const unknown = Buffer.from([0xd4, 0x00, 0x00]) // fixext1, type 0: what Terraform sends

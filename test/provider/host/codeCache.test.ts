@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as esbuild from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { loadCommonJs } from "../../src/provider/CodeCache.js"
+import { loadCommonJs } from "../../../src/provider/host/CodeCache.js"
 
 const dir = mkdtempSync(join(tmpdir(), "code-cache-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -24,7 +24,7 @@ beforeAll(async () => {
   runner = join(dir, "runner.cjs")
   await esbuild.build({
     stdin: {
-      contents: `import { loadCommonJs } from ${JSON.stringify(join(import.meta.dirname, "../../src/provider/CodeCache.ts"))}
+      contents: `import { loadCommonJs } from ${JSON.stringify(join(import.meta.dirname, "../../../src/provider/host/CodeCache.ts"))}
         const loaded = loadCommonJs(process.argv[2]); const value = loaded.exports.twice(21)
         if (process.argv[3] === "write") loaded.writeCache()
         console.log(JSON.stringify({ cached: loaded.cached, value }))`,

@@ -8,8 +8,8 @@
  *
  * @since 0.1.0
  */
-import { EnvVars, secretsInEnv } from "../atlas/AtlasConfig.js"
-import type { AtlasClientOptions } from "../atlas/AtlasConfig.js"
+import { EnvVars, secretsInEnv } from "../../atlas/AtlasConfig.js"
+import type { AtlasClientOptions } from "../../atlas/AtlasConfig.js"
 
 /**
  * The provider block's attributes that are known and non-empty.

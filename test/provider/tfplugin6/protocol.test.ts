@@ -2,10 +2,15 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import protobuf from "protobufjs"
 import { describe, expect, it } from "vitest"
-import { codecModule, PROTO_FILES } from "../../scripts/generate-provider-codec.js"
-import { messageCodec, serviceDefinition, ServiceNames, UnsupportedRpcs } from "../../src/provider/Protocol.js"
+import { codecModule, PROTO_FILES } from "../../../scripts/generate-provider-codec.js"
+import {
+  messageCodec,
+  serviceDefinition,
+  ServiceName,
+  UnsupportedRpcs,
+} from "../../../src/provider/tfplugin6/Protocol.js"
 
-const protoDir = join(import.meta.dirname, "../../src/provider/proto")
+const protoDir = join(import.meta.dirname, "../../../src/provider/tfplugin6/proto")
 const reflection = () => {
   const root = new protobuf.Root()
   root.loadSync(
@@ -43,7 +48,6 @@ describe("the protocol codec", () => {
       },
       "tfplugin6.ReadDataSource.Response": { state: { msgpack: Buffer.from([0x81, 0xa1, 0x61, 0xc0]) } },
       "tfplugin6.ConfigureProvider.Request": { terraform_version: "1.11.4", config: { json: Buffer.from("{}") } },
-      "grpc.health.v1.HealthCheckResponse": { status: 1 },
     }
     for (const [name, sample] of Object.entries(samples)) {
       const type = root.lookupType(name)
@@ -103,7 +107,6 @@ describe("the protocol codec", () => {
       "tfplugin6.MoveResourceState.Response.diagnostics": 2,
       "tfplugin6.CallFunction.Response.error": 2,
       "tfplugin6.GetFunctions.Response.diagnostics": 2,
-      "grpc.health.v1.HealthCheckResponse.status": 1,
     }
     for (const [path, number] of Object.entries(expected)) expect([path, id(path)]).toEqual([path, number])
   })
@@ -130,13 +133,11 @@ describe("the protocol codec", () => {
   })
 
   it("defines every provider RPC of the subset as unary, under its full path", () => {
-    const provider = serviceDefinition(ServiceNames.provider)
-    expect(Object.keys(provider)).toEqual(Object.keys(reflection().lookupService(ServiceNames.provider).methods))
+    const provider = serviceDefinition()
+    expect(Object.keys(provider)).toEqual(Object.keys(reflection().lookupService(ServiceName).methods))
     expect(Object.keys(provider)).toHaveLength(20)
     for (const rpc of UnsupportedRpcs) expect(provider[rpc]).toBeDefined()
     expect(provider["ReadDataSource"]!.path).toBe("/tfplugin6.Provider/ReadDataSource")
     expect(provider["ReadDataSource"]!.responseStream).toBe(false)
-    expect(serviceDefinition(ServiceNames.controller)["Shutdown"]!.path).toBe("/plugin.GRPCController/Shutdown")
-    expect(serviceDefinition(ServiceNames.health)["Check"]!.path).toBe("/grpc.health.v1.Health/Check")
   })
 })

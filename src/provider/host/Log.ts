@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { epochMillis } from "./clock.js"
+import { epochMillis } from "./Clock.js"
 
 /**
  * @since 0.1.0
