@@ -9,18 +9,19 @@
  * Node starts with `--use-openssl-ca` (the SEA's `execArgv`, and
  * `NODE_OPTIONS` is ignored): as with the shell launcher, the plugin's TLS
  * server then costs no root-store parsing, and the Atlas client is given
- * Node's bundled roots and `NODE_EXTRA_CA_CERTS` explicitly (`Trust.ts`), so
+ * Node's bundled roots and `NODE_EXTRA_CA_CERTS` explicitly
+ * (`src/datasource/plugin/Trust.ts`), so
  * it trusts what Node would.
  *
  * @since 0.1.0
  */
 import { getAsset, isSea } from "node:sea"
-import { compileCommonJs } from "./CodeCache.js"
-import type { Loaded } from "./CodeCache.js"
-import { uptimeMillis } from "./clock.js"
-import { Launch } from "./launchHooks.js"
-import type { LaunchInfo } from "./launchHooks.js"
-import { LauncherEnv } from "./Trust.js"
+import { LauncherEnv } from "../datasource/plugin/Trust.js"
+import { compileCommonJs } from "./host/CodeCache.js"
+import type { Loaded } from "./host/CodeCache.js"
+import { uptimeMillis } from "./host/Clock.js"
+import { Launch } from "./host/LaunchHooks.js"
+import type { LaunchInfo } from "./host/LaunchHooks.js"
 
 const launchedAt = uptimeMillis()
 
@@ -61,9 +62,9 @@ if (isSea()) {
   if (extra && !env[LauncherEnv.extraCaCerts]) env[LauncherEnv.extraCaCerts] = extra
   const info: LaunchInfo = Launch.set({
     launchedAt,
-    loadReader: () => {
+    loadLazy: () => {
       const reader = loadAsset(SeaAssets.reader)
-      info.readerCached = reader.cached
+      info.lazyCached = reader.cached
       return reader.exports
     },
   })
