@@ -59,7 +59,7 @@ const code = await runCli(
     startEmulator: async () => (await import("../emulator/index.js")).startEmulator,
     providerSchema: async () => (await import("../datasource/schema.js")).providerSchemaJson(),
     installProvider: async () => {
-      const { installProvider } = await import("../release/install.js")
+      const { installProvider } = await import("../release/ProviderInstall.js")
       return (input) => installProvider({ dir: input.dir, env: process.env })
     },
     untilSignal,

@@ -9,18 +9,19 @@
  * Node starts with `--use-openssl-ca` (the SEA's `execArgv`, and
  * `NODE_OPTIONS` is ignored): as with the shell launcher, the plugin's TLS
  * server then costs no root-store parsing, and the Atlas client is given
- * Node's bundled roots and `NODE_EXTRA_CA_CERTS` explicitly (`Trust.ts`), so
+ * Node's bundled roots and `NODE_EXTRA_CA_CERTS` explicitly
+ * (`src/datasource/plugin/Trust.ts`), so
  * it trusts what Node would.
  *
  * @since 0.1.0
  */
 import { getAsset, isSea } from "node:sea"
+import { LauncherEnv } from "../datasource/plugin/Trust.js"
 import { compileCommonJs } from "./host/CodeCache.js"
 import type { Loaded } from "./host/CodeCache.js"
 import { uptimeMillis } from "./host/Clock.js"
 import { Launch } from "./host/LaunchHooks.js"
 import type { LaunchInfo } from "./host/LaunchHooks.js"
-import { LauncherEnv } from "../datasource/plugin/Trust.js"
 
 const launchedAt = uptimeMillis()
 

@@ -2,7 +2,7 @@
  * Packs the provider plugin's bundles (`dist/provider/`) into one
  * self-contained executable for Linux on x64 or arm64: a Node 24 single
  * executable application (SEA) made from the pinned `node-linux-*` binaries
- * (`scripts/nodeBinary.ts`). `npm run release` (`scripts/release/`) and
+ * (`NodeBinary.ts`). `npm run release` (`scripts/release/`) and
  * `atlas-flex-restore provider install` both build it this way.
  *
  * - The main script is `src/provider/sea.ts`, with V8's code cache
@@ -33,7 +33,7 @@ import {
 } from "node:fs"
 import { arch as hostArch, tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
-import { NODE_BINARIES, nodeBinary } from "../../scripts/nodeBinary.js"
+import { NODE_BINARIES, nodeBinary } from "./NodeBinary.js"
 
 /**
  * The architectures a binary is built for, by Node's name.

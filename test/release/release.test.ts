@@ -93,23 +93,21 @@ describe.skipIf(version === undefined)(
       writeFileSync(join(dir, "main.tf"), main)
       return dir
     }
+    /** Runs a terraform command that must succeed quietly. */
+    const succeeds = async (dir: string, args: Array<string>, environment: Record<string, string>) => {
+      const result = await runTerraform(dir, [...args, "-input=false", "-no-color"], environment)
+      expect(result.stderr).toBe("")
+      expect(result.code).toBe(0)
+      return result
+    }
     /** init, a second init that verifies the lock, plan and apply; returns the lock's hashes. */
     const initPlanApply = async (dir: string, environment: Record<string, string>) => {
-      const tf = (args: Array<string>) => runTerraform(dir, [...args, "-input=false", "-no-color"], environment)
-      const init = await tf(["init"])
-      expect(init.stderr).toBe("")
-      expect(init.code).toBe(0)
-      const again = await tf(["init"])
-      expect(again.stderr).toBe("")
-      expect(again.code).toBe(0)
+      await succeeds(dir, ["init"], environment)
+      await succeeds(dir, ["init"], environment)
       const before = emulator.stats().apiRequests
-      const plan = await tf(["plan"])
-      expect(plan.stderr).toBe("")
-      expect(plan.code).toBe(0)
+      const plan = await succeeds(dir, ["plan"], environment)
       expect(plan.stdout).toContain("data.mongodbatlas_flex_restore_job.this: Read complete")
-      const apply = await tf(["apply", "-auto-approve"])
-      expect(apply.stderr).toBe("")
-      expect(apply.code).toBe(0)
+      const apply = await succeeds(dir, ["apply", "-auto-approve"], environment)
       expect(apply.stdout).toMatch(/status\s*=\s*"COMPLETED"/)
       expect(emulator.stats().apiRequests).toBeGreaterThan(before)
       const installed = join(dir, ".terraform", "providers", PROVIDER_SOURCE, build.version, platform)
@@ -257,6 +255,8 @@ describe.skipIf(version === undefined)(
       expect(installed.stdout).toContain(file)
       expect(installed.stdout).toContain("\n  terraform init\n")
       const printedH1 = /(h1:[A-Za-z0-9+/=]+)/.exec(installed.stdout)![1]!
+      // Nothing in it points back at this package: it runs wherever the package goes.
+      expect(readFileSync(file).includes(repoRoot.replace(/\/$/, ""))).toBe(false)
       expect(existsSync(join(home, ".terraformrc"))).toBe(false)
       const dir = workdir("installed")
       const hashes = await initPlanApply(dir, env({ HOME: home }))
@@ -272,14 +272,8 @@ describe.skipIf(version === undefined)(
       app.synth()
       const stackDir = join(outdir, "stacks", "flex-restore")
       const synthesized = readFileSync(join(stackDir, "cdk.tf.json"), "utf8")
-      const tf = (args: Array<string>) =>
-        runTerraform(stackDir, [...args, "-input=false", "-no-color"], env({ HOME: home }))
-      const init = await tf(["init"])
-      expect(init.stderr).toBe("")
-      expect(init.code).toBe(0)
-      const plan = await tf(["plan"])
-      expect(plan.stderr).toBe("")
-      expect(plan.code).toBe(0)
+      await succeeds(stackDir, ["init"], env({ HOME: home }))
+      const plan = await succeeds(stackDir, ["plan"], env({ HOME: home }))
       expect(plan.stdout).toContain("data.mongodbatlas_flex_restore_job.restore_job: Read complete")
       expect(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")).toBe(synthesized)
     })

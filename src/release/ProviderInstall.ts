@@ -17,7 +17,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { packageVersion } from "../atlas/UserAgent.js"
 import { PROVIDER_SOURCE } from "../datasource/schema.js"
-import { packageHashH1 } from "./h1.js"
+import { packageHashH1 } from "./PackageHash.js"
 import { BUNDLE_FILES, packProviderBinary, terraformArch } from "./ProviderBinary.js"
 import type { Arch } from "./ProviderBinary.js"
 
