@@ -58,6 +58,15 @@ export interface Started {
   readonly child: ReturnType<typeof spawn>
 }
 
+/** The environment Terraform starts a plugin with (its client certificate made in `dir`), timings on. */
+export const pluginEnvironment = (dir: string): NodeJS.ProcessEnv => ({
+  PATH: process.env["PATH"] ?? "",
+  [MagicCookie.key]: MagicCookie.value,
+  PLUGIN_PROTOCOL_VERSIONS: "5,6",
+  PLUGIN_CLIENT_CERT: terraformClientCertificate(dir).certPem,
+  ATLAS_PROVIDER_TIMINGS: "1",
+})
+
 /** Starts the plugin (`command`, by default the npm launcher) as Terraform does; resolves at the handshake line. */
 export const startPlugin = (env: NodeJS.ProcessEnv, command: string = bin): Promise<Started> =>
   new Promise((resolve, reject) => {
@@ -515,14 +524,7 @@ export async function run(): Promise<Array<BenchRow>> {
   const dir = mkdtempSync(join(tmpdir(), "bench-provider-"))
   const emulator = await startEmulator({ host: "127.0.0.1", port: 0, rateLimit: false })
   try {
-    const client = terraformClientCertificate(dir)
-    const pluginEnv = {
-      PATH: process.env["PATH"] ?? "",
-      [MagicCookie.key]: MagicCookie.value,
-      PLUGIN_PROTOCOL_VERSIONS: "5,6",
-      PLUGIN_CLIENT_CERT: client.certPem,
-      ATLAS_PROVIDER_TIMINGS: "1",
-    }
+    const pluginEnv = pluginEnvironment(dir)
     const hasTerraform = (await exec("terraform", ["version"]).catch(() => ({ code: 1 }))).code === 0
     const { rows, bareNode } = await startup(pluginEnv, 21)
     return [

@@ -20,13 +20,11 @@ import { join, resolve } from "node:path"
 import { PROVIDER_SOURCE } from "../src/datasource/schema.js"
 import { startEmulator } from "../src/emulator/index.js"
 import type { RunningEmulator } from "../src/emulator/index.js"
-import { TerraformMagicCookie as MagicCookie } from "../src/provider/tfplugin6/TerraformHandshake.js"
 import { terraformArch } from "../src/release/ProviderBinary.js"
 import type { Arch } from "../src/release/ProviderBinary.js"
 import { buildRelease, currentRelease, releaseNames } from "../scripts/release/release.js"
 import type { ReleaseBuild } from "../scripts/release/release.js"
-import { terraformClientCertificate } from "./opensslCertificate.js"
-import { exec, mainTf, startPlugin } from "./provider.js"
+import { exec, mainTf, pluginEnvironment, startPlugin } from "./provider.js"
 import { median } from "./row.js"
 import type { BenchRow } from "./row.js"
 
@@ -54,14 +52,7 @@ const release = async (dir: string): Promise<{ build: ReleaseBuild; outDir: stri
 
 /** Start to handshake, alternated: each round starts both, in turn, in alternating order. */
 const handshakes = async (executable: string, dir: string, rounds: number): Promise<Array<BenchRow>> => {
-  const client = terraformClientCertificate(dir)
-  const env = {
-    PATH: process.env["PATH"] ?? "",
-    [MagicCookie.key]: MagicCookie.value,
-    PLUGIN_PROTOCOL_VERSIONS: "5,6",
-    PLUGIN_CLIENT_CERT: client.certPem,
-    ATLAS_PROVIDER_TIMINGS: "1",
-  }
+  const env = pluginEnvironment(dir)
   const t = { launcher: [] as Array<number>, release: [] as Array<number> }
   const cpu = { launcher: [] as Array<number>, release: [] as Array<number> }
   const once = async (which: "launcher" | "release") => {
