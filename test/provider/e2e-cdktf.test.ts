@@ -44,6 +44,10 @@ describe.skipIf(version === undefined)(`the cdktf example through terraform ${ve
     app.synth()
     const stackDir = join(outdir, "stacks", "flex-restore")
     expect(existsSync(join(stackDir, "cdk.tf.json"))).toBe(true)
+    // Our provider under its own local name: the data source names it with `provider = atlasflex`.
+    const synthesized = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as Record<string, any>
+    expect(synthesized["terraform"]["required_providers"]).toStrictEqual({ atlasflex: { source: PROVIDER_SOURCE } })
+    expect(synthesized["data"]["mongodbatlas_flex_restore_job"]["restore_job"]["provider"]).toBe("atlasflex")
 
     const [host, namespace, type] = PROVIDER_SOURCE.split("/") as [string, string, string]
     const mirror = join(root, "mirror")
