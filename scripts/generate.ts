@@ -92,8 +92,9 @@ export const TEMPLATES: ReadonlyArray<string> = [
 
 /**
  * One template for a flavour one folder down (`src/cdktf/<library>/`): the
- * library's imports and name swapped, every relative import but the binding's
- * one level further up, and the note that the file is a template dropped.
+ * library's imports and name swapped, every relative import one level further
+ * up but those of the binding and of the other templates (which the folder
+ * has too), and the note that the file is a template dropped.
  *
  * @since 0.1.0
  * @category generation
@@ -107,7 +108,11 @@ export const fromTemplate = (library: string, file: string, source: string): str
   source
     .replace(/\n \* This file is also the template[^]*?\n \*\n/, "\n")
     .replace(/ from "cdktf"/g, ` from "${library}"`)
-    .replace(/ from "(\.\.?\/)(?!generated\/)/g, (_, dots: string) => ` from "${dots === "./" ? "../" : "../../"}`)
+    .replace(/ from "(\.\.?\/)([^"]+)"/g, (_, dots: string, path: string) =>
+      dots === "./" && (path.startsWith("generated/") || TEMPLATES.includes(path.replace(/\.js$/, ".ts")))
+        ? ` from "./${path}"`
+        : ` from "${dots === "./" ? "../" : "../../"}${path}"`,
+    )
     .replaceAll("atlas-flex-restore/cdktf", `atlas-flex-restore/${library}`)
     .replaceAll("CDKTF", library)
 

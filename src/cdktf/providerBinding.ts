@@ -26,20 +26,37 @@ export interface BindableProvider {
   readonly fqn: string
   readonly alias?: string | undefined
   readonly node: { readonly path: string }
+  /** The local name. */
+  readonly terraformResourceType: string
+  readonly terraformProviderSource?: string | undefined
 }
 
 const providersByStack = new WeakMap<object, Array<BindableProvider>>()
 
 /**
- * Records one of our provider constructs in its stack.
+ * Records one of our provider constructs in its stack. Throws when another
+ * one of the stack has the same local name and another source address:
+ * `required_providers` holds one source per local name, and cdktf would
+ * silently keep the last.
  *
  * @since 0.1.0
  * @category binding
  */
 export const registerProvider = (stack: object, provider: BindableProvider): void => {
   const providers = providersByStack.get(stack)
-  if (providers === undefined) providersByStack.set(stack, [provider])
-  else providers.push(provider)
+  if (providers === undefined) return void providersByStack.set(stack, [provider])
+  const other = providers.find(
+    (p) =>
+      p.terraformResourceType === provider.terraformResourceType &&
+      p.terraformProviderSource !== provider.terraformProviderSource,
+  )
+  if (other !== undefined)
+    throw new TypeError(
+      `Provider "${provider.node.path}" has source ${JSON.stringify(provider.terraformProviderSource)}, ` +
+        `but "${other.node.path}" in the same stack has ${JSON.stringify(other.terraformProviderSource)}: ` +
+        `every provider of local name "${provider.terraformResourceType}" must have the same source.`,
+    )
+  providers.push(provider)
 }
 
 /**

@@ -65,7 +65,10 @@ describe.each(FLAVOURS)("npm run generate, $library", (flavour) => {
       // Every relative import of the copy resolves to the module the template's does.
       const imports = (text: string) => [...text.matchAll(/ from "(\.[^"]+)"/g)].map((m) => m[1]!)
       expect(imports(copy).map((spec) => join(committed, spec))).toStrictEqual(
-        imports(template).map((spec) => join(root, "src/cdktf", spec.startsWith("./generated/") ? "cdktn" : "", spec)),
+        imports(template).map((spec) => {
+          const local = spec.startsWith("./generated/") || TEMPLATES.includes(spec.slice(2).replace(/\.js$/, ".ts"))
+          return join(root, "src/cdktf", local ? flavour.library : "", spec)
+        }),
       )
     }
   })

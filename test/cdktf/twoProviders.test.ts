@@ -184,6 +184,16 @@ describe("a source address the team chooses", () => {
     expect(JSON.stringify(json)).not.toContain(PROVIDER_SOURCE)
   })
 
+  it("refuses two of ours with different sources in one stack (one local name, one source)", () => {
+    const stack = new TerraformStack(Testing.app(), "custom")
+    new MongodbatlasProvider(stack, "ours", { source })
+    new MongodbatlasProvider(stack, "ours_eu", { source, alias: "eu" })
+    expect(() => new MongodbatlasProvider(stack, "default", { alias: "default" })).toThrow(
+      `Provider "custom/default" has source "${PROVIDER_SOURCE}", but "custom/ours" in the same stack has "${source}": ` +
+        'every provider of local name "atlasflex" must have the same source.',
+    )
+  })
+
   it.each(["acme/atlasflex", "registry.example.com:8443/acme/atlas-flex", "app.terraform.io/Acme/atlasflex"])(
     "accepts %s",
     (address) => {

@@ -12,9 +12,9 @@
  */
 export { FlexRestoreJobConfigError } from "../check.js"
 export type { ConfigProblem, ConfigProperty } from "../check.js"
-export { DataMongodbatlasFlexRestoreJob } from "../DataMongodbatlasFlexRestoreJob.js"
-export type { DataMongodbatlasFlexRestoreJobConfig } from "../DataMongodbatlasFlexRestoreJob.js"
-export { MongodbatlasProvider } from "../MongodbatlasProvider.js"
-export type { MongodbatlasProviderConfig } from "../MongodbatlasProvider.js"
+export { DataMongodbatlasFlexRestoreJob } from "./DataMongodbatlasFlexRestoreJob.js"
+export type { DataMongodbatlasFlexRestoreJobConfig } from "./DataMongodbatlasFlexRestoreJob.js"
+export { MongodbatlasProvider } from "./MongodbatlasProvider.js"
+export type { MongodbatlasProviderConfig } from "./MongodbatlasProvider.js"
 export { createFlexRestoreLookup, lookupFlexRestoreJob } from "../lookup.js"
 export type { FlexRestoreJobLookupInput, FlexRestoreJobValues, FlexRestoreLookup, LookupOptions } from "../lookup.js"
