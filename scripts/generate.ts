@@ -6,7 +6,8 @@
  * `src/cdktf/cdktn/generated/`, beside the cdktn copies of the hand-written
  * modules that import the library. The output is committed;
  * `test/cdktf/generate.test.ts` regenerates it into a temporary folder and
- * fails on any difference.
+ * fails on any difference. Last, it writes the registry docs (`docs/`, see
+ * `scripts/docs.ts`).
  *
  * @since 0.1.0
  */
@@ -18,6 +19,7 @@ import { pathToFileURL } from "node:url"
 import type { CodeMaker } from "codemaker"
 import type * as Commons from "@cdktf/commons"
 import type { TerraformProviderGenerator } from "@cdktf/provider-generator/lib/get/generator/provider-generator.js"
+import { renderDocs } from "./docs.js"
 import { PROVIDER_LOCAL_NAME, PROVIDER_SOURCE, providerSchemaJson } from "../src/datasource/schema.js"
 
 /**
@@ -169,7 +171,9 @@ export const generate = async (
 
   const schema = providerSchemaJson()
   const code = new CodeMakerClass()
-  const generator = new Generator(code, schema as unknown as Commons.ProviderSchema)
+  // The generator adds `alias` to the provider block of the schema it is given: give it a copy, so
+  // neither schema.json nor the docs rendered later in this process show an attribute the plugin lacks.
+  const generator = new Generator(code, structuredClone(schema) as unknown as Commons.ProviderSchema)
   // The full address, so the provider construct declares
   // `source = "registry.terraform.io/atlas-flex/mongodbatlas"`, under the local
   // name `atlasflex` (the constructs' `terraformResourceType`), which leaves
@@ -207,5 +211,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(p
   for (const flavour of FLAVOURS) {
     const files = await generate(resolve(process.cwd(), flavour.dir), flavour)
     for (const file of files) console.log(`generated ${join(flavour.dir, file)}`)
+  }
+  for (const [file, text] of Object.entries(await renderDocs(process.cwd()))) {
+    await mkdir(dirname(file), { recursive: true })
+    await writeFile(file, text)
+    console.log(`generated ${file}`)
   }
 }
