@@ -59,8 +59,12 @@ describe.each(FLAVOURS)("npm run generate, $library", (flavour) => {
     const dataSource = await readFile(join(binding, "data-mongodbatlas-flex-restore-job/index.ts"), "utf8")
     expect(dataSource).toContain(`tfResourceType = "${DATA_SOURCE_TYPE}"`)
   })
+})
 
-  it.runIf(flavour.fromTemplates)("copies every template of src/cdktf with the library swapped", async () => {
+describe.each(FLAVOURS.filter((flavour) => flavour.fromTemplates))("the templates, for $library", (flavour) => {
+  const committed = join(root, flavour.dir)
+
+  it("are copied from src/cdktf with the library swapped", async () => {
     for (const file of TEMPLATES) {
       const template = await readFile(join(root, "src/cdktf", file), "utf8")
       const copy = await readFile(join(committed, file), "utf8")
