@@ -6,7 +6,7 @@
  * caches were written by the same Node build on the same platform, so V8
  * accepts them. Nothing is read from disk and no `node` is needed on PATH.
  *
- * Node starts with `--use-openssl-ca` (the SEA's `execArgv`, and
+ * Node starts with `--use-openssl-ca` (the SEA's `execArgv`, `SEA_EXEC_ARGV`, and
  * `NODE_OPTIONS` is ignored): as with the shell launcher, the plugin's TLS
  * server then costs no root-store parsing, and the Atlas client is given
  * Node's bundled roots and `NODE_EXTRA_CA_CERTS` explicitly
