@@ -104,6 +104,19 @@ export const apiError = (
   }
 }
 
+/**
+ * The `Unauthorized` for a 401 whose challenge could not be followed, with
+ * the body's fields and why (`challenge`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const unfollowedChallenge = (response: RawResponse, challenge: string): Unauthorized => {
+  const body = parse(response.body)
+  const fields = errorFields(response.status, Result.isSuccess(body) ? body.success : undefined, response.headers)
+  return new Unauthorized({ ...fields, challenge })
+}
+
 const decodeJob = Schema.decodeUnknownResult(FlexRestoreJob)
 
 /**

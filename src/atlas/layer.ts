@@ -20,7 +20,7 @@ import { AuthError, InvalidRequest, WaitTimeout } from "./AtlasError.js"
 import type { AtlasError } from "./AtlasError.js"
 import { interpretResponse, parseRetryAfter } from "./AtlasResponse.js"
 import { withRetry } from "./AtlasRetry.js"
-import { AtlasTransport } from "./AtlasTransport.js"
+import { AtlasTransport, asAttempt } from "./AtlasTransport.js"
 import * as NodeHttpClient from "./NodeHttpClient.js"
 import { checkRef, isTerminalStatus } from "./FlexRestoreJob.js"
 import type { FlexRestoreJob, FlexRestoreJobRef } from "./FlexRestoreJob.js"
@@ -101,7 +101,8 @@ export const make = (
       yield* Effect.annotateCurrentSpan({ groupId: ref.groupId, name: ref.name, restoreJobId: ref.restoreJobId })
       const request = restoreJobRequest(config.baseUrl, ref, options)
       const envelope = options?.envelope === true
-      const attempt = auth.send(request).pipe(
+      // One attempt: the request and its authentication round trips, under one `timeout`.
+      const attempt = asAttempt(auth.send(request)).pipe(
         Effect.flatMap((response) =>
           Effect.flatMap(Clock.currentTimeMillis, (nowMillis) => {
             const result = interpretResponse(response, { envelope, nowMillis })

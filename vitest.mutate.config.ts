@@ -1,0 +1,28 @@
+import { defineConfig } from "vitest/config"
+import "./vitest.config.js"
+
+// The fast in-process suites that exercise the mutated modules (see stryker.config.mjs): no terraform,
+// no subprocess, no built dist/. (Importing vitest.config.ts installs its Node 20 shim; its include is not merged.)
+// Stryker runs them once per mutant, so every second here counts.
+export default defineConfig({
+  test: {
+    include: [
+      "test/atlas/AtlasAuth.test.ts",
+      "test/atlas/AtlasConfig.test.ts",
+      "test/atlas/DigestChallenge.test.ts",
+      "test/atlas/NodeHttpClient.test.ts",
+      "test/atlas/emulator.test.ts",
+      "test/atlas/layer.test.ts",
+      "test/atlas/wait.test.ts",
+      "test/datasource/*.test.ts",
+      "test/hardening/faults.test.ts",
+      "test/hardening/properties.test.ts",
+      "test/cli/format.test.ts",
+      "test/provider/ctyMsgpack.test.ts",
+      "test/provider/diagnostics.test.ts",
+    ],
+    reporters: ["default"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})
