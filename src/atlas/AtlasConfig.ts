@@ -102,9 +102,11 @@ export interface AtlasClientOptions {
   /** The environment to read. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>
   /**
-   * Time limit of one HTTP exchange, from sending to the end of the answer;
-   * the request is aborted past it (then retried). Time spent waiting for a
-   * free connection does not count. @default 30 seconds
+   * Time limit of one attempt: the request and the round trips its
+   * authentication needs (a digest challenge and at most one re-challenge,
+   * a service account's token), each from sending to the end of the answer;
+   * the request in flight is aborted past it (then retried). Time spent
+   * waiting for a free connection does not count. @default 30 seconds
    */
   readonly timeout?: Duration.Input
   /** Retry policy. */
