@@ -24,6 +24,7 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { AuthError, ResponseDecodeError, Timeout, TransportError, Unauthorized } from "./AtlasError.js"
 import type { AtlasConfig, ResolvedAuth } from "./AtlasConfig.js"
 import { unfollowedChallenge } from "./AtlasResponse.js"
+import { maskSecrets } from "./maskSecrets.js"
 import { AtlasTransport } from "./AtlasTransport.js"
 import type { RawResponse } from "./AtlasTransport.js"
 import { digestAuthorization, parseDigestChallenge } from "./DigestChallenge.js"
@@ -65,7 +66,7 @@ const TokenResponse = Schema.Struct({
   token_type: Schema.optionalKey(Schema.String),
 })
 
-const authErrorFrom = (what: string, response: RawResponse): AuthError => {
+const authErrorFrom = (what: string, response: RawResponse, secrets: ReadonlyArray<string>): AuthError => {
   let errorCode: string | undefined = response.headers["x-error-code"]
   let detail: string | undefined
   try {
@@ -81,9 +82,9 @@ const authErrorFrom = (what: string, response: RawResponse): AuthError => {
     // Not JSON: the status says enough.
   }
   return new AuthError({
-    reason: `${what} failed${detail ? `: ${detail}` : ""}`,
+    reason: maskSecrets(`${what} failed${detail ? `: ${detail}` : ""}`, secrets),
     status: response.status,
-    ...(errorCode ? { errorCode } : {}),
+    ...(errorCode ? { errorCode: maskSecrets(errorCode, secrets) } : {}),
   })
 }
 
@@ -150,7 +151,8 @@ export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atl
               HttpClientRequest.bodyText("grant_type=client_credentials", "application/x-www-form-urlencoded"),
             ),
           )
-          if (response.status !== 200) return yield* authErrorFrom("the service account token request", response)
+          if (response.status !== 200)
+            return yield* authErrorFrom("the service account token request", response, [Redacted.value(clientSecret)])
           const decoded = Schema.decodeUnknownResult(TokenResponse)(safeJson(response.body))
           if (Result.isFailure(decoded)) {
             return yield* new AuthError({
@@ -266,8 +268,9 @@ export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atl
             }),
           )
 
+        const secrets = [Redacted.value(privateKey)]
         const notAtlas = (response: RawResponse, reason: string) =>
-          unfollowedChallenge(response, `${reason}: not the challenge Atlas sends`)
+          unfollowedChallenge(response, `${reason}: not the challenge Atlas sends`, secrets)
 
         const adopt = (response: RawResponse) =>
           Effect.suspend(() => {
@@ -308,6 +311,7 @@ export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atl
               return yield* unfollowedChallenge(
                 response,
                 "the server declared the nonce it had just issued stale again; a proxy in between, or Atlas's nonce store failing",
+                secrets,
               )
             }
             const renewed = { challenge: next.success, nc: 0 }

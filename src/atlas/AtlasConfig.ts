@@ -208,6 +208,24 @@ export const secretsInEnv = (env: Readonly<Record<string, string | undefined>>):
     return value ? [value] : []
   })
 
+/**
+ * The secret values of a resolved auth mode, for masking wherever an answer
+ * is echoed into an error message.
+ *
+ * @since 0.1.0
+ * @category redaction
+ */
+export const secretsOfAuth = (auth: ResolvedAuth): Array<string> => {
+  switch (auth._tag) {
+    case "AccessToken":
+      return [Redacted.value(auth.accessToken)]
+    case "ServiceAccount":
+      return [Redacted.value(auth.clientSecret)]
+    case "ApiKey":
+      return [Redacted.value(auth.privateKey)]
+  }
+}
+
 const firstSet = (env: Readonly<Record<string, string | undefined>>, names: ReadonlyArray<string>) => {
   for (const name of names) {
     const value = env[name]?.trim()

@@ -14,7 +14,7 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClient } from "effect/http"
 import { AtlasAuth } from "./AtlasAuth.js"
-import { millis, resolveConfig } from "./AtlasConfig.js"
+import { millis, resolveConfig, secretsOfAuth } from "./AtlasConfig.js"
 import type { AtlasClientOptions, AtlasConfig } from "./AtlasConfig.js"
 import { AuthError, InvalidRequest, WaitTimeout } from "./AtlasError.js"
 import type { AtlasError } from "./AtlasError.js"
@@ -87,10 +87,12 @@ export const restoreJobRequest = (
  * @category constructors
  */
 export const make = (
-  config: Pick<AtlasConfig, "baseUrl" | "baseUrlProblem" | "retry">,
+  config: Pick<AtlasConfig, "baseUrl" | "baseUrlProblem" | "retry"> & Partial<Pick<AtlasConfig, "auth">>,
 ): Effect.Effect<typeof FlexRestoreJobs.Service, never, AtlasAuth> =>
   Effect.gen(function* () {
     const auth = yield* AtlasAuth
+    // A server may echo a credential in its error body: masked in the error built from it.
+    const secrets = config.auth === undefined ? [] : secretsOfAuth(config.auth)
     // Retry-After of errors whose class has no field for it (503).
     const retryAfter = new WeakMap<object, number>()
 
@@ -105,7 +107,7 @@ export const make = (
       const attempt = asAttempt(auth.send(request)).pipe(
         Effect.flatMap((response) =>
           Effect.flatMap(Clock.currentTimeMillis, (nowMillis) => {
-            const result = interpretResponse(response, { envelope, nowMillis })
+            const result = interpretResponse(response, { envelope, nowMillis, secrets })
             if (Result.isFailure(result) && result.failure._tag === "ServerError") {
               const seconds = parseRetryAfter(response.headers["retry-after"], nowMillis)
               if (seconds !== undefined) retryAfter.set(result.failure, seconds)
