@@ -1,5 +1,6 @@
-// Mutation testing (`npm run mutate`, not in CI): Stryker mutates the modules below and runs the fast unit
-// suites of vitest.mutate.config.ts against each mutant. scripts/mutationScore.ts prints the score per folder.
+// Mutation testing (`npm run mutate`, not in CI): Stryker 10 (under the pinned Node 22, see scripts/mutate.ts)
+// mutates the modules below and runs the fast unit suites of vitest.mutate.config.ts against each mutant.
+// scripts/mutationScore.ts prints the score per folder.
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
@@ -11,9 +12,8 @@ export default {
   tsconfigFile: "tsconfig.stryker-none.json",
   // vitest transpiles without type checks: no `// @ts-nocheck` needed (it would also break the generated-code test).
   disableTypeChecks: false,
-  // Module-level code (schemas, constants) runs once at import: the vitest runner does not reload modules
-  // between mutants, so such "static" mutants could only be judged by a full run each (38% of the mutants,
-  // 88% of the time). They are left out of the score.
+  // Module-level code (schemas, constants) runs once at import: such "static" mutants can only be judged by
+  // a full run with fresh modules each, which took 88% of the time. They are left out of the score.
   ignoreStatic: true,
   concurrency: 2,
   timeoutMS: 20_000,
