@@ -17,7 +17,14 @@ export default {
   ignoreStatic: true,
   concurrency: 2,
   timeoutMS: 20_000,
-  mutate: ["src/atlas/**/*.ts", "src/datasource/**/*.ts", "src/provider/CtyMsgpack.ts", "src/provider/Diagnostics.ts"],
+  // The Atlas client, the data source (its plugin part holds the Atlas diagnostics mapping), and the generic
+  // tfplugin6 server's cty codec and diagnostics.
+  mutate: [
+    "src/atlas/**/*.ts",
+    "src/datasource/**/*.ts",
+    "src/provider/tfplugin6/CtyMsgpack.ts",
+    "src/provider/tfplugin6/Diagnostic.ts",
+  ],
   reporters: ["clear-text", "json", "progress-append-only"],
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: true },
