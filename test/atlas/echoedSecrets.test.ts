@@ -78,35 +78,28 @@ describe.each(modes)("%s: an echoed secret is masked in the error", (_, auth) =>
   })
 })
 
-describe("the token endpoint echoes the client secret", () => {
-  it("in its error_description: masked in the AuthError", async () => {
-    answer = () => ({ status: 401, body: { error: "invalid_client", error_description: `no client ${SECRET}` } })
-    const error = await failureOf({
-      baseUrl: server.url,
-      auth: { clientId: "cid", clientSecret: SECRET },
-      env: {},
-      retry: { maxAttempts: 1 },
-    })
-    expect(error).toMatchObject({ _tag: "AuthError", status: 401 })
-    expect(`${error.message} ${JSON.stringify(error)}`).not.toContain(SECRET)
-    expect(error.message).toContain("<redacted>")
-  })
-})
-
-describe("a 401 with a foreign challenge that echoes the key", () => {
-  it("is Unauthorized with the secret masked", async () => {
-    answer = () => ({
-      status: 401,
-      headers: { "www-authenticate": 'Basic realm="corp-proxy"' },
-      body: { detail: `proxy refused ${SECRET}` },
-    })
-    const error = await failureOf({
-      baseUrl: server.url,
-      auth: { publicKey: "pub", privateKey: SECRET },
-      env: {},
-      retry: { maxAttempts: 1 },
-    })
-    expect(error).toMatchObject({ _tag: "Unauthorized", status: 401 })
+describe("refusals outside the job's answer echo the secret", () => {
+  it.each([
+    [
+      "the token endpoint's error_description: AuthError 401",
+      { clientId: "cid", clientSecret: SECRET },
+      { status: 401, body: { error: "invalid_client", error_description: `no client ${SECRET}` } },
+      "AuthError",
+    ],
+    [
+      "a proxy's Basic 401 to an API key: Unauthorized 401",
+      { publicKey: "pub", privateKey: SECRET },
+      {
+        status: 401,
+        headers: { "www-authenticate": 'Basic realm="corp-proxy"' },
+        body: { detail: `proxy refused ${SECRET}` },
+      },
+      "Unauthorized",
+    ],
+  ] as const)("%s, masked", async (_, auth, echo, tag) => {
+    answer = () => echo
+    const error = await failureOf({ baseUrl: server.url, auth, env: {}, retry: { maxAttempts: 1 } })
+    expect(error).toMatchObject({ _tag: tag, status: 401 })
     expect(`${error.message} ${JSON.stringify(error)}`).not.toContain(SECRET)
     expect(error.message).toContain("<redacted>")
   })
