@@ -16,7 +16,7 @@ export default {
   // a full run with fresh modules each, which took 88% of the time. They are left out of the score.
   ignoreStatic: true,
   concurrency: 2,
-  timeoutMS: 20_000,
+  timeoutMS: 10_000,
   // The Atlas client, the data source (its plugin part holds the Atlas diagnostics mapping), and the generic
   // tfplugin6 server's cty codec and diagnostics.
   mutate: [
