@@ -58,6 +58,17 @@ export const DATA_SOURCE_TYPE = "mongodbatlas_flex_restore_job"
 export const PROVIDER_SOURCE = "registry.terraform.io/atlas-flex/mongodbatlas"
 
 /**
+ * The provider's default local name in `required_providers` (and so the name of
+ * its `provider` block): not `mongodbatlas`, which the official provider takes,
+ * so the two can live in one configuration. Terraform allows any local name;
+ * the data source then names its provider with `provider = atlasflex`.
+ *
+ * @since 0.1.0
+ * @category names
+ */
+export const PROVIDER_LOCAL_NAME = "atlasflex"
+
+/**
  * The attributes of `mongodbatlas_flex_restore_job`, in Terraform's order (sorted).
  *
  * @since 0.1.0
