@@ -450,8 +450,8 @@ const extraScanCases: ReadonlyArray<ScanCase> = [
     faults: [{ match: { path: "/api/oauth/token" }, status: 500 }],
   },
   {
-    name: "digest challenge unreadable",
-    expect: "AuthError",
+    name: "digest challenge unreadable: Unauthorized 401 saying so",
+    expect: "Unauthorized",
     options: withAuth("digest"),
     faults: [{ match: { path: JOBS }, status: 401, headers: { "www-authenticate": "Digest realm=x" } }],
   },
