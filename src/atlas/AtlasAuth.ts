@@ -21,8 +21,10 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Semaphore from "effect/Semaphore"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import { AuthError, ResponseDecodeError, Timeout, TransportError } from "./AtlasError.js"
+import { AuthError, ResponseDecodeError, Timeout, TransportError, Unauthorized } from "./AtlasError.js"
 import type { AtlasConfig, ResolvedAuth } from "./AtlasConfig.js"
+import { unfollowedChallenge } from "./AtlasResponse.js"
+import { maskSecrets } from "./maskSecrets.js"
 import { AtlasTransport } from "./AtlasTransport.js"
 import type { RawResponse } from "./AtlasTransport.js"
 import { digestAuthorization, parseDigestChallenge } from "./DigestChallenge.js"
@@ -34,7 +36,7 @@ import type { DigestChallenge } from "./DigestChallenge.js"
  * @since 0.1.0
  * @category errors
  */
-export type AuthSendError = TransportError | ResponseDecodeError | AuthError | Timeout
+export type AuthSendError = TransportError | ResponseDecodeError | AuthError | Timeout | Unauthorized
 
 /**
  * @since 0.1.0
@@ -64,7 +66,7 @@ const TokenResponse = Schema.Struct({
   token_type: Schema.optionalKey(Schema.String),
 })
 
-const authErrorFrom = (what: string, response: RawResponse): AuthError => {
+const authErrorFrom = (what: string, response: RawResponse, secrets: ReadonlyArray<string>): AuthError => {
   let errorCode: string | undefined = response.headers["x-error-code"]
   let detail: string | undefined
   try {
@@ -80,9 +82,9 @@ const authErrorFrom = (what: string, response: RawResponse): AuthError => {
     // Not JSON: the status says enough.
   }
   return new AuthError({
-    reason: `${what} failed${detail ? `: ${detail}` : ""}`,
+    reason: maskSecrets(`${what} failed${detail ? `: ${detail}` : ""}`, secrets),
     status: response.status,
-    ...(errorCode ? { errorCode } : {}),
+    ...(errorCode ? { errorCode: maskSecrets(errorCode, secrets) } : {}),
   })
 }
 
@@ -149,7 +151,8 @@ export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atl
               HttpClientRequest.bodyText("grant_type=client_credentials", "application/x-www-form-urlencoded"),
             ),
           )
-          if (response.status !== 200) return yield* authErrorFrom("the service account token request", response)
+          if (response.status !== 200)
+            return yield* authErrorFrom("the service account token request", response, [Redacted.value(clientSecret)])
           const decoded = Schema.decodeUnknownResult(TokenResponse)(safeJson(response.body))
           if (Result.isFailure(decoded)) {
             return yield* new AuthError({
@@ -224,8 +227,14 @@ export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atl
 
   /**
    * API keys over HTTP Digest. One challenge serves many requests: the nonce
-   * is reused with an increasing `nc`, concurrent first calls wait for a
-   * single challenge, and a 401 (stale nonce or not) re-challenges once.
+   * is reused with an increasing `nc`, and concurrent first calls wait for a
+   * single challenge. A 401 on a reused nonce (stale or not), or a 401
+   * marked `stale=true` on a fresh one, re-challenges, at most once per
+   * request: a second `stale=true` for the nonce just issued ends it as
+   * `Unauthorized` (not retried), so a server that always answers stale
+   * gets three requests, not a storm. A 401 whose challenge is not an
+   * Atlas Digest challenge (Basic only, none, an unknown algorithm) is
+   * `Unauthorized` saying so.
    *
    * @since 0.1.0
    * @category layers
@@ -259,42 +268,60 @@ export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atl
             }),
           )
 
+        const secrets = [Redacted.value(privateKey)]
+        const notAtlas = (response: RawResponse, reason: string) =>
+          unfollowedChallenge(response, `${reason}: not the challenge Atlas sends`, secrets)
+
         const adopt = (response: RawResponse) =>
           Effect.suspend(() => {
             const parsed = parseDigestChallenge(response.headers["www-authenticate"])
-            if (Result.isFailure(parsed)) return Effect.fail(parsed.failure)
+            if (Result.isFailure(parsed)) return Effect.fail(notAtlas(response, parsed.failure.reason))
             const state = { challenge: parsed.success, nc: 0 }
             nonce = state
             return Effect.succeed(state)
           })
 
+        /** Drops a nonce that ended in a refusal, unless another call replaced it already. */
+        const forget = (state: { challenge: DigestChallenge; nc: number }) => {
+          if (nonce === state) nonce = undefined
+        }
+
         const sendAuthorized = (
           request: HttpClientRequest.HttpClientRequest,
           state: { challenge: DigestChallenge; nc: number },
           fresh: boolean,
+          rechallenged: boolean,
         ): Effect.Effect<RawResponse, AuthSendError> =>
           Effect.gen(function* () {
             const response = yield* transport.send(authorize(request, state))
             if (response.status !== 401) return response
             const next = parseDigestChallenge(response.headers["www-authenticate"])
+            if (Result.isFailure(next)) {
+              forget(state)
+              return yield* notAtlas(response, next.failure.reason)
+            }
             // A reused nonce may have expired without the server saying stale;
             // a fresh one refused without stale=true means wrong keys.
-            if (Result.isSuccess(next) && (!fresh || next.success.stale)) {
-              const renewed = { challenge: next.success, nc: 0 }
-              if (nonce === state || nonce === undefined) nonce = renewed
-              return yield* sendAuthorized(request, renewed, true).pipe(
-                Effect.map((r) => {
-                  if (r.status === 401 && nonce === renewed) nonce = undefined
-                  return r
-                }),
+            if (fresh && !next.success.stale) {
+              forget(state)
+              return response
+            }
+            if (rechallenged) {
+              forget(state)
+              return yield* unfollowedChallenge(
+                response,
+                "the server declared the nonce it had just issued stale again; a proxy in between, or Atlas's nonce store failing",
+                secrets,
               )
             }
-            return response
+            const renewed = { challenge: next.success, nc: 0 }
+            if (nonce === state || nonce === undefined) nonce = renewed
+            return yield* sendAuthorized(request, renewed, true, true)
           })
 
         const send = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<RawResponse, AuthSendError> =>
           Effect.suspend(() => {
-            if (nonce !== undefined) return sendAuthorized(request, nonce, false)
+            if (nonce !== undefined) return sendAuthorized(request, nonce, false, false)
             if (pending !== undefined) return Effect.flatMap(Deferred.await(pending), () => send(request))
             const done = Deferred.makeUnsafe<void>()
             pending = done
@@ -308,7 +335,7 @@ export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atl
                 if (response.status !== 401) return Effect.succeed(response)
                 return adopt(response).pipe(
                   Effect.tap(() => release),
-                  Effect.flatMap((state) => sendAuthorized(request, state, true)),
+                  Effect.flatMap((state) => sendAuthorized(request, state, true, false)),
                 )
               }),
               Effect.ensuring(release),

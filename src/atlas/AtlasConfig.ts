@@ -102,9 +102,11 @@ export interface AtlasClientOptions {
   /** The environment to read. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>
   /**
-   * Time limit of one HTTP exchange, from sending to the end of the answer;
-   * the request is aborted past it (then retried). Time spent waiting for a
-   * free connection does not count. @default 30 seconds
+   * Time limit of one attempt: the request and the round trips its
+   * authentication needs (a digest challenge and at most one re-challenge,
+   * a service account's token), each from sending to the end of the answer;
+   * the request in flight is aborted past it (then retried). Time spent
+   * waiting for a free connection does not count. @default 30 seconds
    */
   readonly timeout?: Duration.Input
   /** Retry policy. */
@@ -205,6 +207,24 @@ export const secretsInEnv = (env: Readonly<Record<string, string | undefined>>):
     const value = env[name]?.trim()
     return value ? [value] : []
   })
+
+/**
+ * The secret values of a resolved auth mode, for masking wherever an answer
+ * is echoed into an error message.
+ *
+ * @since 0.1.0
+ * @category redaction
+ */
+export const secretsOfAuth = (auth: ResolvedAuth): Array<string> => {
+  switch (auth._tag) {
+    case "AccessToken":
+      return [Redacted.value(auth.accessToken)]
+    case "ServiceAccount":
+      return [Redacted.value(auth.clientSecret)]
+    case "ApiKey":
+      return [Redacted.value(auth.privateKey)]
+  }
+}
 
 const firstSet = (env: Readonly<Record<string, string | undefined>>, names: ReadonlyArray<string>) => {
   for (const name of names) {

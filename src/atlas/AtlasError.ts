@@ -94,14 +94,22 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", a
 }
 
 /**
- * 401: the credentials were not accepted.
+ * 401: the credentials were not accepted, or (API keys) the answer's
+ * challenge could not be followed; `challenge` then says why: it was not an
+ * Atlas Digest challenge (a `base_url` that is not Atlas, or a proxy
+ * answering for it), or the server declared the nonce it had just issued
+ * stale a second time. Whatever the challenge, a 401 is this error with its
+ * status.
  *
  * @since 0.1.0
  * @category errors
  */
-export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", apiErrorFields) {
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
+  ...apiErrorFields,
+  challenge: Schema.optionalKey(Schema.String),
+}) {
   override get message(): string {
-    return apiMessage("Unauthorized", this)
+    return apiMessage("Unauthorized", this) + (this.challenge === undefined ? "" : ` (${this.challenge})`)
   }
 }
 
@@ -216,8 +224,11 @@ export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>
 }
 
 /**
- * Authentication could not be set up: nothing is configured, the token
- * endpoint failed, or a digest challenge could not be understood.
+ * Authentication failed outside the API: before any request (no credentials
+ * configured, no `status`), or at a service account's token endpoint (its
+ * `status`; 429 and 5xx are retried). A 401 or 403 from the API itself is
+ * `Unauthorized` or `Forbidden`, never this. `parseDigestChallenge` also
+ * describes a challenge it cannot read with one.
  *
  * @since 0.1.0
  * @category errors

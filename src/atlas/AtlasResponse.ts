@@ -19,14 +19,24 @@ import {
 import type { ApiError, ApiErrorFields } from "./AtlasError.js"
 import type { RawResponse } from "./AtlasTransport.js"
 import { FlexRestoreJob } from "./FlexRestoreJob.js"
+import { maskSecrets } from "./maskSecrets.js"
+
+/** Masks the strings of a JSON value, however deep: a server may echo a secret anywhere in an error. */
+const maskDeep = (value: unknown, secrets: ReadonlyArray<string>): unknown => {
+  if (typeof value === "string") return maskSecrets(value, secrets)
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, secrets))
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, secrets)]))
+  return value
+}
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const parse = (body: string): Result.Result<unknown, string> => {
   try {
     return Result.succeed(JSON.parse(body))
-  } catch (e) {
-    return Result.fail(body.trim() === "" ? "the body is empty" : `the body is not JSON (${(e as Error).message})`)
+  } catch {
+    // Not JSON.parse's message: it quotes the start of the body, and a cut-off secret there could not be masked.
+    return Result.fail(body.trim() === "" ? "the body is empty" : "the body is not JSON")
   }
 }
 
@@ -49,9 +59,15 @@ export const parseRetryAfter = (value: string | undefined, nowMillis: number): n
  * The API error fields of a body, read leniently: wrong types are dropped,
  * `parameters` may hold anything.
  */
-const errorFields = (status: number, body: unknown, headers: RawResponse["headers"]): ApiErrorFields => {
-  const b = isObject(body) ? body : {}
-  const errorCode = typeof b["errorCode"] === "string" ? b["errorCode"] : headers["x-error-code"]
+const errorFields = (
+  status: number,
+  raw: unknown,
+  headers: RawResponse["headers"],
+  secrets: ReadonlyArray<string>,
+): ApiErrorFields => {
+  const b = maskDeep(isObject(raw) ? raw : {}, secrets) as Record<string, unknown>
+  const headerCode = headers["x-error-code"]
+  const errorCode = typeof b["errorCode"] === "string" ? b["errorCode"] : headerCode && maskSecrets(headerCode, secrets)
   const fields: { -readonly [K in keyof ApiErrorFields]: ApiErrorFields[K] } = { status }
   if (errorCode) fields.errorCode = errorCode
   if (typeof b["detail"] === "string") fields.detail = b["detail"]
@@ -84,8 +100,9 @@ export const apiError = (
   body: unknown,
   headers: RawResponse["headers"],
   retryAfterSeconds: number | undefined,
+  secrets: ReadonlyArray<string> = [],
 ): ApiError => {
-  const fields = errorFields(status, body, headers)
+  const fields = errorFields(status, body, headers, secrets)
   switch (true) {
     case status === 400:
       return new BadRequest(fields)
@@ -104,6 +121,28 @@ export const apiError = (
   }
 }
 
+/**
+ * The `Unauthorized` for a 401 whose challenge could not be followed, with
+ * the body's fields and why (`challenge`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const unfollowedChallenge = (
+  response: RawResponse,
+  challenge: string,
+  secrets: ReadonlyArray<string> = [],
+): Unauthorized => {
+  const body = parse(response.body)
+  const fields = errorFields(
+    response.status,
+    Result.isSuccess(body) ? body.success : undefined,
+    response.headers,
+    secrets,
+  )
+  return new Unauthorized({ ...fields, challenge })
+}
+
 const decodeJob = Schema.decodeUnknownResult(FlexRestoreJob)
 
 /**
@@ -115,8 +154,16 @@ const decodeJob = Schema.decodeUnknownResult(FlexRestoreJob)
  */
 export const interpretResponse = (
   response: RawResponse,
-  options: { readonly envelope: boolean; readonly nowMillis: number },
+  options: {
+    readonly envelope: boolean
+    readonly nowMillis: number
+    /** Masked wherever the answer is echoed into an error (its fields, a decoding message). */
+    readonly secrets?: ReadonlyArray<string>
+  },
 ): Result.Result<FlexRestoreJob, ApiError | ResponseDecodeError> => {
+  const secrets = options.secrets ?? []
+  const decodeError = (status: number, reason: string) =>
+    Result.fail(new ResponseDecodeError({ status, reason: maskSecrets(reason, secrets) }))
   let status = response.status
   let body = parse(response.body)
   if (options.envelope && Result.isSuccess(body) && isObject(body.success)) {
@@ -127,19 +174,17 @@ export const interpretResponse = (
     }
   }
   if (status >= 200 && status <= 299) {
-    if (Result.isFailure(body)) return Result.fail(new ResponseDecodeError({ status, reason: body.failure }))
+    if (Result.isFailure(body)) return decodeError(status, body.failure)
     if (!isObject(body.success)) {
       const kind = Array.isArray(body.success) ? "an array" : body.success === null ? "null" : typeof body.success
-      return Result.fail(new ResponseDecodeError({ status, reason: `expected a JSON object, got ${kind}` }))
+      return decodeError(status, `expected a JSON object, got ${kind}`)
     }
     const job = decodeJob(body.success)
-    if (Result.isFailure(job)) {
-      return Result.fail(
-        new ResponseDecodeError({ status, reason: `not shaped like a restore job: ${job.failure.message}` }),
-      )
-    }
+    if (Result.isFailure(job)) return decodeError(status, `not shaped like a restore job: ${job.failure.message}`)
     return Result.succeed(job.success)
   }
   const retryAfter = parseRetryAfter(response.headers["retry-after"], options.nowMillis)
-  return Result.fail(apiError(status, Result.isSuccess(body) ? body.success : undefined, response.headers, retryAfter))
+  return Result.fail(
+    apiError(status, Result.isSuccess(body) ? body.success : undefined, response.headers, retryAfter, secrets),
+  )
 }

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -32,13 +33,50 @@ export interface RawResponse {
 }
 
 /**
+ * The time one attempt of a call has spent on the wire so far. An attempt is
+ * one request with every round trip its authentication needs (a digest
+ * challenge and re-challenge, a service account's token): they all share one
+ * `timeout`. Time queued for a connection permit is not counted.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AttemptClock {
+  spentMillis: number
+}
+
+/**
+ * The `AttemptClock` of the running attempt; `undefined` outside an attempt
+ * (a token revocation), where each exchange has the whole `timeout`.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export const CurrentAttempt = Context.Reference<AttemptClock | undefined>("atlas-flex-restore/CurrentAttempt", {
+  defaultValue: () => undefined,
+})
+
+/**
+ * Runs `attempt` with a fresh `AttemptClock`: the exchanges inside share one
+ * `timeout`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const asAttempt = <A, E, R>(attempt: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => Effect.provideService(attempt, CurrentAttempt, { spentMillis: 0 }))
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface AtlasTransportShape {
   /** The base URL, without a trailing slash. */
   readonly baseUrl: string
-  /** One exchange, limited to `timeoutMillis` once a connection permit is held. */
+  /**
+   * One exchange, limited to what is left of the attempt's `timeoutMillis`
+   * (see `CurrentAttempt`) once a connection permit is held.
+   */
   readonly send: (
     request: HttpClientRequest.HttpClientRequest,
   ) => Effect.Effect<RawResponse, TransportError | ResponseDecodeError | Timeout>
@@ -153,24 +191,38 @@ export class AtlasTransport extends Context.Service<AtlasTransport, AtlasTranspo
         const max = config.maxResponseBytes
         const timeout = config.timeoutMillis
         const send = (request: HttpClientRequest.HttpClientRequest) =>
-          client.execute(request).pipe(
-            Effect.mapError((e) => new TransportError({ reason: describe(e) })),
-            Effect.flatMap((response) =>
-              Effect.map(readBody(response, max), (body) => ({
-                status: response.status,
-                headers: response.headers as Readonly<Record<string, string>>,
-                body,
-              })),
-            ),
+          Effect.gen(function* () {
+            const attempt = yield* CurrentAttempt
+            const what = `${request.method} ${request.url.split("?")[0]}`
             // Inside the permit: time queued for a connection is not the
             // server's slowness. Interruption aborts the request.
-            Effect.timeoutOrElse({
-              duration: timeout,
-              orElse: () =>
-                Effect.fail(
-                  new Timeout({ afterMillis: timeout, what: `${request.method} ${request.url.split("?")[0]}` }),
+            const started = yield* Clock.currentTimeMillis
+            const spent = attempt?.spentMillis ?? 0
+            // The attempt's earlier round trips used it all up: no further request.
+            if (spent > 0 && spent >= timeout) return yield* new Timeout({ afterMillis: timeout, what })
+            const left = timeout - spent
+            return yield* client.execute(request).pipe(
+              Effect.mapError((e) => new TransportError({ reason: describe(e) })),
+              Effect.flatMap((response) =>
+                Effect.map(readBody(response, max), (body) => ({
+                  status: response.status,
+                  headers: response.headers as Readonly<Record<string, string>>,
+                  body,
+                })),
+              ),
+              Effect.timeoutOrElse({
+                duration: left,
+                orElse: () => Effect.fail(new Timeout({ afterMillis: timeout, what })),
+              }),
+              Effect.ensuring(
+                Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                  Effect.sync(() => {
+                    if (attempt !== undefined) attempt.spentMillis += now - started
+                  }),
                 ),
-            }),
+              ),
+            )
+          }).pipe(
             Semaphore.withPermits(permits, 1),
             // `FlexRestoreJobs.get` is the span; a child span per exchange
             // would cost more than the call's own work, and trace headers

@@ -112,7 +112,14 @@ export const parseDigestChallenge = (header: string | undefined | null): Result.
   }
   const digest = schemes.find((s) => s.scheme === "digest")
   if (digest === undefined) {
-    return Result.fail(new AuthError({ reason: "the server's WWW-Authenticate header holds no Digest challenge" }))
+    // Scheme names only (a short token each): parameters may carry anything.
+    const offered = [...new Set(schemes.map((s) => s.scheme).filter((s) => /^[a-z0-9_-]{1,20}$/.test(s)))].slice(0, 3)
+    const names = offered.map((s) => s.charAt(0).toUpperCase() + s.slice(1))
+    return Result.fail(
+      new AuthError({
+        reason: `the server's WWW-Authenticate header holds no Digest challenge${names.length > 0 ? ` (it offers ${names.join(", ")})` : ""}`,
+      }),
+    )
   }
   const p = digest.params
   const nonce = p.get("nonce")

@@ -14,13 +14,13 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClient } from "effect/http"
 import { AtlasAuth } from "./AtlasAuth.js"
-import { millis, resolveConfig } from "./AtlasConfig.js"
+import { millis, resolveConfig, secretsOfAuth } from "./AtlasConfig.js"
 import type { AtlasClientOptions, AtlasConfig } from "./AtlasConfig.js"
 import { AuthError, InvalidRequest, WaitTimeout } from "./AtlasError.js"
 import type { AtlasError } from "./AtlasError.js"
 import { interpretResponse, parseRetryAfter } from "./AtlasResponse.js"
 import { withRetry } from "./AtlasRetry.js"
-import { AtlasTransport } from "./AtlasTransport.js"
+import { AtlasTransport, asAttempt } from "./AtlasTransport.js"
 import * as NodeHttpClient from "./NodeHttpClient.js"
 import { checkRef, isTerminalStatus } from "./FlexRestoreJob.js"
 import type { FlexRestoreJob, FlexRestoreJobRef } from "./FlexRestoreJob.js"
@@ -87,10 +87,12 @@ export const restoreJobRequest = (
  * @category constructors
  */
 export const make = (
-  config: Pick<AtlasConfig, "baseUrl" | "baseUrlProblem" | "retry">,
+  config: Pick<AtlasConfig, "baseUrl" | "baseUrlProblem" | "retry"> & Partial<Pick<AtlasConfig, "auth">>,
 ): Effect.Effect<typeof FlexRestoreJobs.Service, never, AtlasAuth> =>
   Effect.gen(function* () {
     const auth = yield* AtlasAuth
+    // A server may echo a credential in its error body: masked in the error built from it.
+    const secrets = config.auth === undefined ? [] : secretsOfAuth(config.auth)
     // Retry-After of errors whose class has no field for it (503).
     const retryAfter = new WeakMap<object, number>()
 
@@ -101,10 +103,11 @@ export const make = (
       yield* Effect.annotateCurrentSpan({ groupId: ref.groupId, name: ref.name, restoreJobId: ref.restoreJobId })
       const request = restoreJobRequest(config.baseUrl, ref, options)
       const envelope = options?.envelope === true
-      const attempt = auth.send(request).pipe(
+      // One attempt: the request and its authentication round trips, under one `timeout`.
+      const attempt = asAttempt(auth.send(request)).pipe(
         Effect.flatMap((response) =>
           Effect.flatMap(Clock.currentTimeMillis, (nowMillis) => {
-            const result = interpretResponse(response, { envelope, nowMillis })
+            const result = interpretResponse(response, { envelope, nowMillis, secrets })
             if (Result.isFailure(result) && result.failure._tag === "ServerError") {
               const seconds = parseRetryAfter(response.headers["retry-after"], nowMillis)
               if (seconds !== undefined) retryAfter.set(result.failure, seconds)

@@ -51,7 +51,10 @@ const hintOf = (error: CommandFailure): string => {
         ? "--name must be a flex cluster; restore jobs of dedicated clusters are under `atlas backups restores`"
         : "check --group-id, --name and --restore-job-id"
     case "Unauthorized":
-      return `check the credentials in ${credentialVariables}`
+      // A challenge that is not Atlas's says nothing about the credentials.
+      return error.challenge === undefined
+        ? `check the credentials in ${credentialVariables}`
+        : "the credentials were not checked; check --base-url (or MONGODB_ATLAS_BASE_URL) and any proxy between you and Atlas"
     case "Forbidden":
       return "the credentials need the Project Read Only role on this project, and your IP must be on the API access list"
     case "NotFound":

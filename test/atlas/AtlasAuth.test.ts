@@ -2,6 +2,7 @@ import { createHash } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Scope } from "effect"
 import { TestClock } from "effect/testing"
+import { HttpClient, HttpClientResponse } from "effect/http"
 import type { AtlasClientOptions } from "../../src/atlas/AtlasConfig.js"
 import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
 import { FlexRestoreJobsLive } from "../../src/atlas/layer.js"
@@ -135,15 +136,74 @@ describe("digest (API keys)", () => {
     )
   })
 
-  it.effect("fails with AuthError, not a crash, on a malformed challenge", () => {
+  it.effect("fails with Unauthorized 401 naming the challenge, not a crash, on a malformed challenge", () => {
     const f = fake(() => new Response("{}", { status: 401, headers: { "www-authenticate": 'Digest realm="x"' } }))
     return withService(f, digestOptions, (jobs) =>
       Effect.gen(function* () {
         const error = yield* Effect.flip(jobs.get(REF))
-        assert.strictEqual(error._tag, "AuthError")
+        assert.strictEqual(error._tag, "Unauthorized")
+        assert.strictEqual((error as { status?: number }).status, 401)
         assert.include(error.message, "nonce")
+        assert.strictEqual(f.requests.length, 1)
       }),
     )
+  })
+
+  it.effect("re-challenges at most once: a fresh nonce declared stale again ends the call as Unauthorized", () => {
+    let nonce = 0
+    const stale = () =>
+      new Response("{}", {
+        status: 401,
+        headers: { "www-authenticate": `Digest realm="r", nonce="s${++nonce}", qop="auth", stale=true` },
+      })
+    const f = fake(stale)
+    return withService(f, { ...digestOptions, retry: { maxAttempts: 3 } }, (jobs) =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(jobs.get(REF))
+        assert.strictEqual(error._tag, "Unauthorized")
+        assert.include(error.message, "stale again")
+        // Unauthenticated, the first nonce, the one re-challenge; not retried.
+        assert.strictEqual(f.requests.length, 3)
+        assert.strictEqual(f.requests[2]!.headers["authorization"]!.includes('nonce="s2"'), true)
+      }),
+    )
+  })
+
+  it.effect("the per-attempt timeout covers the challenge and the answer together (TestClock)", () => {
+    // Each exchange takes 600 ms of TestClock time; the attempt has 1000 ms: the
+    // challenge fits, the answer is cut at 400 ms, and nothing else is sent.
+    let n = 0
+    const slow = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request) =>
+        Effect.as(
+          Effect.sleep(600),
+          HttpClientResponse.fromWeb(
+            request,
+            n++ === 0
+              ? new Response("{}", {
+                  status: 401,
+                  headers: { "www-authenticate": 'Digest realm="r", nonce="n1", qop="auth"' },
+                })
+              : json(200, JOB_BODY),
+          ),
+        ),
+      ),
+    )
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(
+        FlexRestoreJobs.use((jobs) => Effect.flip(jobs.get(REF))).pipe(
+          Effect.provide(FlexRestoreJobsLive.layer({ ...digestOptions, timeout: 1000 }).pipe(Layer.provide(slow))),
+        ),
+      )
+      yield* TestClock.adjust(999)
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust(1)
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "Timeout")
+      assert.strictEqual((error as { afterMillis?: number }).afterMillis, 1000)
+      assert.strictEqual(n, 2)
+    })
   })
 })
 
@@ -331,7 +391,8 @@ describe("service account", () => {
       Effect.gen(function* () {
         const fiber = yield* Effect.forkChild(jobs.get(REF))
         for (let i = 0; i < 5; i++) {
-          yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
+          // One event-loop turn (no real time) lets the fake's promise settle before the clock moves.
+          yield* Effect.promise(() => new Promise((r) => setImmediate(r)))
           yield* TestClock.adjust(20)
         }
         const job = yield* Fiber.join(fiber)

@@ -72,13 +72,12 @@ const endless =
     res.once("close", () => clearInterval(timer))
   }
 
-/** Polls `condition` for up to `millis`. */
-const eventually = async (condition: () => boolean, millis = 2000): Promise<boolean> => {
-  const until = Date.now() + millis
-  while (!condition()) {
-    if (Date.now() > until) return false
-    await new Promise((r) => setTimeout(r, 5))
-  }
+/**
+ * Polls `condition` until it holds, however long that takes: a busy machine
+ * cannot fail it, and a condition that never holds fails by the test's timeout.
+ */
+const eventually = async (condition: () => boolean): Promise<boolean> => {
+  while (!condition()) await new Promise((r) => setTimeout(r, 5))
   return true
 }
 
@@ -264,11 +263,9 @@ describe.each(["layerNode", "layerFetch"] as const)("body cap over %s", (transpo
   it("stops reading a chunked body as soon as it passes the cap, and closes the connection", async () => {
     const server = await serve(endless())
     try {
-      const started = Date.now()
       const error = errorOf(await lookup(server.url, 4096))
       expect(error._tag).toBe("ResponseDecodeError")
       expect(error.reason).toContain("larger than 4096 bytes")
-      expect(Date.now() - started).toBeLessThan(5000)
       expect(await eventually(() => server.abandoned() === 1)).toBe(true)
     } finally {
       await server.stop()

@@ -94,6 +94,22 @@ describe("input validation", () => {
     })
   })
 
+  it.effect("refuses upper-case hex ids (the spec's pattern is [a-f0-9]{24}) and sends nothing", () => {
+    const f = fake(() => json(200, JOB_BODY))
+    return Effect.gen(function* () {
+      const upper = { ...REF, groupId: REF.groupId.toUpperCase(), restoreJobId: REF.restoreJobId.toUpperCase() }
+      assert.notStrictEqual(upper.groupId, REF.groupId)
+      const error = yield* failureOf(f, base, upper)
+      assert.strictEqual(error._tag, "InvalidRequest")
+      if (error._tag === "InvalidRequest")
+        assert.deepStrictEqual(
+          error.fields.map((x) => x.field),
+          ["groupId", "restoreJobId"],
+        )
+      assert.strictEqual(f.requests.length, 0)
+    })
+  })
+
   it.effect("treats a missing field as invalid", () => {
     const f = fake(() => json(200, JOB_BODY))
     return Effect.gen(function* () {

@@ -18,7 +18,12 @@ const waitFor = (f: ReturnType<typeof fake>, wait: WaitOptions) =>
     Effect.provide(FlexRestoreJobsLive.layer(options).pipe(Layer.provide(f.layer))),
   )
 
-const settle = Effect.promise(() => new Promise<void>((r) => setTimeout(r, 1)))
+/**
+ * One turn of the event loop, no real time: the fake answers through promises,
+ * which settle before the next turn, so the poll reaches its next sleep on the
+ * TestClock before the clock is moved.
+ */
+const settle = Effect.promise(() => new Promise<void>((r) => setImmediate(r)))
 const advance = (millis: number, steps: number) =>
   Effect.gen(function* () {
     for (let i = 0; i < steps; i++) {

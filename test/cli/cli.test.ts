@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { providerSchemaJson } from "../../src/datasource/schema.js"
 import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
 import type { RunningEmulator } from "../../src/emulator/index.js"
+import { digestChallenge, startScriptServer } from "../hardening/support.js"
 import { bin, cli, ensureBuilt, root } from "./built.js"
 import type { Ran } from "./built.js"
 
@@ -466,4 +467,91 @@ describe.concurrent("emulator", () => {
     expect(ran.code).toBe(1)
     expectOneErrorLine(ran, "EmulatorError")
   })
+})
+
+describe.concurrent("bounded and named right against servers that misbehave (issue 11)", () => {
+  const withScript = async <A>(
+    answer: Parameters<typeof startScriptServer>[0],
+    use: (server: Awaited<ReturnType<typeof startScriptServer>>) => Promise<A>,
+  ) => {
+    const server = await startScriptServer(answer)
+    try {
+      return await use(server)
+    } finally {
+      await server.stop()
+    }
+  }
+  const keysFor = (url: string, privateKey = "PRIVKEY-cli-4c1d-0d9e") => ({
+    MONGODB_ATLAS_BASE_URL: url,
+    MONGODB_ATLAS_PUBLIC_API_KEY: "pub",
+    MONGODB_ATLAS_PRIVATE_API_KEY: privateKey,
+  })
+
+  it("a digest server that always answers stale: exit 1 with Unauthorized after 3 requests, no storm", () =>
+    withScript(
+      (request) => digestChallenge(request.authorization !== undefined),
+      async (server) => {
+        const ran = await cli(
+          ["get", ...select(EmulatorSeed.jobs.completed), "--request-timeout", "2s", "--retries", "1"],
+          keysFor(server.url),
+        )
+        expect(ran.code).toBe(1)
+        expectOneErrorLine(ran, "Unauthorized")
+        expect(ran.stderr).toContain("stale again")
+        expect(ran.stderr).toContain("--base-url")
+        expect(server.requests).toHaveLength(3)
+      },
+    ))
+
+  it("a proxy's 401 with only a Basic challenge: exit 1 (something was sent), Unauthorized 401 pointing at --base-url", () =>
+    withScript(
+      () => ({ status: 401, headers: { "www-authenticate": 'Basic realm="corp-proxy"' } }),
+      async (server) => {
+        const ran = await cli(["get", ...select(EmulatorSeed.jobs.completed)], keysFor(server.url))
+        expect(ran.code).toBe(1)
+        expectOneErrorLine(ran, "Unauthorized")
+        expect(ran.stderr).toContain("HTTP 401")
+        expect(ran.stderr).toContain("it offers Basic")
+        expect(ran.stderr).toMatch(/Hint: the credentials were not checked; check --base-url/)
+        expect(server.requests).toHaveLength(1)
+      },
+    ))
+
+  it("a server echoing the private key in its error: masked on stderr, --debug included", () => {
+    const secret = "PRIVKEY-echo-7e2a-55c1"
+    return withScript(
+      (request) =>
+        request.authorization === undefined
+          ? digestChallenge(false)
+          : { status: 400, body: { error: 400, errorCode: "INVALID", detail: `the key ${secret} is wrong` } },
+      async (server) => {
+        for (const debug of [[], ["--debug"]]) {
+          const ran = await cli(["get", ...select(EmulatorSeed.jobs.completed), ...debug], keysFor(server.url, secret))
+          expect(ran.code).toBe(1)
+          expect(ran.stderr).toContain("the key <redacted> is wrong")
+          expect(ran.stdout + ran.stderr).not.toContain(secret)
+          expect(ran.stdout + ran.stderr).not.toContain(secret.slice(0, 12))
+        }
+      },
+    )
+  })
+
+  it("a base URL with user info: exit 2, nothing sent, the password masked, --debug included", () =>
+    withScript(
+      () => ({ status: 500 }),
+      async (server) => {
+        const password = "URLPASS-3f9b-secret"
+        const withUser = server.url.replace("http://", `http://user:${password}@`)
+        for (const debug of [[], ["--debug"]]) {
+          const ran = await cli(
+            ["get", ...select(EmulatorSeed.jobs.completed), "--base-url", withUser, ...debug],
+            keysFor(server.url),
+          )
+          expect(ran.code).toBe(2)
+          expect(ran.stderr).toContain("//***@")
+          expect(ran.stdout + ran.stderr).not.toContain(password)
+        }
+        expect(server.requests).toHaveLength(0)
+      },
+    ))
 })

@@ -58,10 +58,14 @@ describe("emulator: faults", () => {
   })
 
   it("modifies the normal answer when the rule only adds headers or a delay", async () => {
-    emulator.setFaults([{ headers: { "X-Extra": "yes" }, delayMillis: 150 }])
-    const started = performance.now()
-    const response = await get()
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140)
+    emulator.setFaults([{ match: { times: 1 }, headers: { "X-Extra": "yes" }, delayMillis: 1000 }])
+    // Ordering, not a stopwatch: the delayed answer comes after an undelayed one asked for later.
+    const order: Array<string> = []
+    const delayed = get().then((r) => (order.push("delayed"), r))
+    while (emulator.stats().activeRequests === 0) await new Promise((r) => setTimeout(r, 5))
+    await get().then(() => order.push("plain"))
+    const response = await delayed
+    expect(order).toEqual(["plain", "delayed"])
     expect(response.status).toBe(200)
     expect(response.headers.get("x-extra")).toBe("yes")
     expect(((await response.json()) as { id: string }).id).toBe(EmulatorSeed.jobs.completed)

@@ -1,10 +1,13 @@
 /**
  * Shared pieces of the hardening suite: the seeded reference, known secret
- * strings, a runner that calls the live service (over `fetch`) against an
- * emulator and reports the outcome and the time it took, and the checks for
+ * strings, a runner that calls the live service against an emulator and
+ * reports the outcome, a scripted server, and the checks for
  * leaked sockets, timers and unhandled rejections.
  */
 import { createHook } from "node:async_hooks"
+import { createServer } from "node:http"
+import type { IncomingMessage } from "node:http"
+import type { AddressInfo } from "node:net"
 import { Cause, Effect, Exit, Layer } from "effect"
 import { HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
 import type { AtlasClientOptions } from "../../src/atlas/AtlasConfig.js"
@@ -68,22 +71,20 @@ export const fastClient = (
 
 export interface Outcome<A> {
   readonly exit: Exit.Exit<A, AtlasError | WaitTimeout>
-  readonly millis: number
 }
 
 /**
- * Runs a program against the live service (node:http transport) and times it. The
- * layer is built and released inside, as a one-shot caller would.
+ * Runs a program against the live service (node:http transport). The layer
+ * is built and released inside, as a one-shot caller would. Nothing is
+ * timed: bounds are request counts, and a hang fails by the test's timeout.
  */
 export const runService = async <A>(
   options: AtlasClientOptions,
   program: (jobs: typeof FlexRestoreJobs.Service) => Effect.Effect<A, AtlasError | WaitTimeout>,
   layer: (options: AtlasClientOptions) => Layer.Layer<FlexRestoreJobs, AtlasError> = FlexRestoreJobsLive.layerNode,
-): Promise<Outcome<A>> => {
-  const started = performance.now()
-  const exit = await Effect.runPromiseExit(FlexRestoreJobs.use(program).pipe(Effect.provide(layer(options))))
-  return { exit, millis: performance.now() - started }
-}
+): Promise<Outcome<A>> => ({
+  exit: await Effect.runPromiseExit(FlexRestoreJobs.use(program).pipe(Effect.provide(layer(options)))),
+})
 
 export const getJob = (
   options: AtlasClientOptions,
@@ -112,9 +113,14 @@ export const errorOf = <E>(exit: Exit.Exit<unknown, E>): E => {
 
 export const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis))
 
-/** Polls `check` until it holds or `millis` pass; returns whether it held. */
-export const eventually = async (check: () => boolean, millis = 1000): Promise<boolean> => {
-  const until = performance.now() + millis
+/**
+ * Polls `check` until it holds; returns whether it held. Without `millis` it
+ * waits as long as it takes (a hang fails by the test's timeout, a busy
+ * machine cannot fail it); with `millis` it gives up after that long, for a
+ * grace period whose end is itself the answer (the leak check).
+ */
+export const eventually = async (check: () => boolean, millis?: number): Promise<boolean> => {
+  const until = millis === undefined ? Infinity : performance.now() + millis
   while (!check()) {
     if (performance.now() > until) return false
     await sleep(5)
@@ -202,3 +208,66 @@ export const pool = async <A>(limit: number, tasks: ReadonlyArray<() => Promise<
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker))
   return results
 }
+
+/** One answer of a `ScriptServer`. */
+export interface ScriptAnswer {
+  readonly status: number
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: unknown
+}
+
+/** A request as a `ScriptServer` saw it. */
+export interface ScriptRequest {
+  readonly method: string
+  readonly path: string
+  readonly authorization: string | undefined
+}
+
+/**
+ * A loopback HTTP server that answers from a script and records every
+ * request: for misbehaviours the emulator has no rule for (a digest server
+ * whose nonces are always stale, a body that echoes a secret). `index`
+ * counts requests from 0.
+ */
+export const startScriptServer = async (
+  answer: (request: ScriptRequest, index: number) => ScriptAnswer,
+): Promise<{ readonly url: string; readonly requests: Array<ScriptRequest>; readonly stop: () => Promise<void> }> => {
+  const requests: Array<ScriptRequest> = []
+  const server = createServer((req: IncomingMessage, res) => {
+    req.resume()
+    req.on("end", () => {
+      const seen: ScriptRequest = {
+        method: req.method ?? "GET",
+        path: req.url ?? "/",
+        authorization: req.headers.authorization,
+      }
+      const a = answer(seen, requests.length)
+      requests.push(seen)
+      const body = a.body === undefined ? "" : typeof a.body === "string" ? a.body : JSON.stringify(a.body)
+      res.writeHead(a.status, { "content-type": "application/json", ...a.headers })
+      res.end(body)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+let nonces = 0
+
+/** A 401 with a Digest challenge shaped like Atlas's, with a nonce never issued before. */
+export const digestChallenge = (stale: boolean): ScriptAnswer => ({
+  status: 401,
+  headers: {
+    "www-authenticate": `Digest realm="MMS Public API", domain="", nonce="script-${++nonces}+/==", algorithm=MD5, qop="auth", stale=${stale}`,
+  },
+  body: { error: 401, errorCode: "USER_UNAUTHORIZED", reason: "Unauthorized", detail: "You are not authorized." },
+})

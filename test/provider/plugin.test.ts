@@ -197,8 +197,8 @@ describe("started as Terraform starts it", () => {
     await new Promise((r) => setTimeout(r, 600))
     expect(alive(pid)).toBe(true)
     parent.kill("SIGKILL")
-    const deadline = Date.now() + 5000
-    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    // However long it takes (a plugin that outlives its parent fails by the test's timeout).
+    while (alive(pid)) await new Promise((r) => setTimeout(r, 50))
     expect(alive(pid)).toBe(false)
   })
 

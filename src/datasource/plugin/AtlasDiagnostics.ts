@@ -108,8 +108,11 @@ export const fromAtlasError = (
           lines(
             error.message,
             codeLine(error),
-            "Hint: check that the credentials are current and belong to the organization of the project. " +
-              credentialsHint,
+            // A challenge that is not Atlas's says nothing about the credentials: they were never checked.
+            error.challenge === undefined
+              ? "Hint: check that the credentials are current and belong to the organization of the project. " +
+                  credentialsHint
+              : "Hint: the answer's challenge is not Atlas's, so the credentials were not checked: check that base_url (or MONGODB_ATLAS_BASE_URL) points at the Atlas Admin API, and whether a proxy between Terraform and Atlas answers instead.",
           ),
         ),
       ]

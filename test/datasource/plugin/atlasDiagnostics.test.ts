@@ -57,6 +57,15 @@ const cases: ReadonlyArray<{
     detail: ["Atlas error code: UNAUTHORIZED", "MONGODB_ATLAS_ACCESS_TOKEN", "public_key and private_key"],
   },
   {
+    // A proxy's Basic challenge: the hint points at base_url and proxies, not at the credentials (issue 11).
+    error: new Unauthorized({
+      status: 401,
+      challenge: "the server's WWW-Authenticate header holds no Digest challenge (it offers Basic)",
+    }),
+    summary: Summaries.Unauthorized,
+    detail: ["HTTP 401", "it offers Basic", "base_url", "proxy", /^(?![\s\S]*MONGODB_ATLAS_ACCESS_TOKEN)/],
+  },
+  {
     error: new Forbidden({ status: 403, errorCode: "ORG_REQUIRES_ACCESS_LIST" }),
     summary: Summaries.Forbidden,
     detail: ["ORG_REQUIRES_ACCESS_LIST", "Project Read Only", "access list"],

@@ -108,6 +108,16 @@ describe("ValidateDataResourceConfig", () => {
     expect(diagnostics[0]!.severity).toBe("ERROR")
   })
 
+  it("refuses upper-case hex ids, as the spec's pattern [a-f0-9]{24} does", () => {
+    const upper = validate({
+      ...config,
+      project_id: String(config.project_id).toUpperCase(),
+      restore_job_id: String(config.restore_job_id).toUpperCase(),
+    })
+    expect(upper.map((d) => d.attribute?.steps[0]?.attribute_name)).toEqual(["project_id", "restore_job_id"])
+    expect(upper[0]!.detail).toContain(JSON.stringify(String(config.project_id).toUpperCase()))
+  })
+
   it("lets unknown values pass, and checks the known ones beside them", () => {
     const msgpack = withUnknown({ name: "-bad", restore_job_id: config.restore_job_id }, "project_id")
     const diagnostics = server.validateDataResourceConfig({

@@ -1,0 +1,109 @@
+/**
+ * maskSecrets: no part of a secret survives, whatever the order of the list
+ * and however secrets overlap (issue 11); and which environment variables
+ * count as secrets.
+ */
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { EnvVars, secretsInEnv, secretsOfAuth } from "../../src/atlas/AtlasConfig.js"
+import { MinSecretLength, maskSecrets } from "../../src/atlas/maskSecrets.js"
+import { Redacted } from "effect"
+
+describe("maskSecrets", () => {
+  it("a secret that begins with another is masked whole, in either order (the issue's example)", () => {
+    expect(maskSecrets("abcdefgh", ["abcd", "abcdefgh"])).toBe("<redacted>")
+    expect(maskSecrets("abcdefgh", ["abcdefgh", "abcd"])).toBe("<redacted>")
+    expect(maskSecrets("x abcd y abcdefgh z", ["abcd", "abcdefgh"])).toBe("x <redacted> y <redacted> z")
+  })
+
+  it("secrets that overlap or touch become one marker, no tail left", () => {
+    // "ABCDEFGHIJ" and "EFGHIJKLMN" overlap on EFGHIJ: masking one first would leave KLMN.
+    expect(maskSecrets("[ABCDEFGHIJKLMN]", ["ABCDEFGHIJ", "EFGHIJKLMN"])).toBe("[<redacted>]")
+    expect(maskSecrets("[ABCDWXYZ]", ["ABCD", "WXYZ"])).toBe("[<redacted>]")
+    expect(maskSecrets("AAAAAA", ["AAAA"])).toBe("<redacted>")
+  })
+
+  it(`masks a secret of exactly ${MinSecretLength} characters, not a shorter one`, () => {
+    expect(MinSecretLength).toBe(4)
+    expect(maskSecrets("key wxyz and abc", ["wxyz", "abc"])).toBe("key <redacted> and abc")
+    expect(maskSecrets("unchanged", [])).toBe("unchanged")
+  })
+
+  it("property: every character that belonged to a secret's occurrence is gone, everything else is kept", () => {
+    // Secrets are windows of an upper-case string U that together cover it (overlapping or touching);
+    // the filler is lower-case, like the marker, so any upper-case character left in the output is a leak.
+    const upper = fc.string({
+      unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+      minLength: 4,
+      maxLength: 40,
+    })
+    const filler = fc.string({ unit: fc.constantFrom(..."abcxyz .:,-"), maxLength: 8 })
+    const scenario = upper.chain((u) =>
+      fc
+        .tuple(
+          // Window starts, each window at least 4 long; a window from each start to a random end past the next start.
+          fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, u.length - 4) }), { maxLength: 6 }),
+          fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 8, maxLength: 8 }),
+          fc.array(filler, { minLength: 1, maxLength: 5 }),
+          fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
+        )
+        .map(([starts, extra, fillers, order]) => {
+          const s = [0, ...starts.filter((x) => x + 4 <= u.length)].sort((a, b) => a - b)
+          const windows = s.map((start, i) => {
+            const next = i + 1 < s.length ? s[i + 1]! : u.length
+            const end = Math.min(u.length, Math.max(start + 4, next + (extra[i] ?? 0)))
+            return u.slice(start, end)
+          })
+          const shuffled = windows
+            .map((w, i) => [order[i] ?? 0, w] as const)
+            .sort((a, b) => a[0] - b[0])
+            .map(([, w]) => w)
+          const text = fillers.join(u) + (shuffled[0] ?? "")
+          return { text, secrets: shuffled, fillers }
+        }),
+    )
+    fc.assert(
+      fc.property(scenario, ({ text, secrets }) => {
+        const out = maskSecrets(text, secrets)
+        expect(out).not.toMatch(/[A-Z0-9]/)
+        expect(out.replaceAll("<redacted>", "")).toBe(text.replace(/[A-Z0-9]+/g, ""))
+        for (const s of secrets) expect(out).not.toContain(s)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it("property: text without any secret in it is returned as is", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.array(fc.string({ minLength: 4 })), (text, secrets) => {
+        fc.pre(secrets.every((s) => !text.includes(s)))
+        expect(maskSecrets(text, secrets)).toBe(text)
+      }),
+    )
+  })
+})
+
+describe("which values are secrets", () => {
+  it("every private key, client secret and access token variable, and nothing else", () => {
+    const secretNames = [...EnvVars.privateKey, ...EnvVars.clientSecret, ...EnvVars.accessToken]
+    expect(secretNames).toContain("MONGODB_ATLAS_ACCESS_TOKEN")
+    expect(secretNames).toContain("MONGODB_ATLAS_CLIENT_SECRET")
+    expect(secretNames).toContain("MONGODB_ATLAS_PRIVATE_API_KEY")
+    const all = Object.values(EnvVars).flat()
+    const env = Object.fromEntries(all.map((name) => [name, ` value-of-${name} `]))
+    expect(secretsInEnv(env).sort()).toEqual(secretNames.map((name) => `value-of-${name}`).sort())
+    // One at a time, so dropping any one of them is seen.
+    for (const name of secretNames) expect(secretsInEnv({ [name]: "s3cret-value" })).toEqual(["s3cret-value"])
+    expect(secretsInEnv({ MONGODB_ATLAS_ACCESS_TOKEN: "   " })).toEqual([])
+  })
+
+  it("the secret of each resolved auth mode", () => {
+    expect(secretsOfAuth({ _tag: "AccessToken", accessToken: Redacted.make("tok-1234") })).toEqual(["tok-1234"])
+    expect(secretsOfAuth({ _tag: "ServiceAccount", clientId: "id", clientSecret: Redacted.make("sec-1234") })).toEqual([
+      "sec-1234",
+    ])
+    expect(secretsOfAuth({ _tag: "ApiKey", publicKey: "pub", privateKey: Redacted.make("priv-1234") })).toEqual([
+      "priv-1234",
+    ])
+  })
+})
