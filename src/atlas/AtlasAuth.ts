@@ -47,6 +47,8 @@ export interface AtlasAuthShape {
   readonly mode: ResolvedAuth["_tag"]
   /** Sends a request with credentials; a 401 that survives the mode's own retry is returned as is. */
   readonly send: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<RawResponse, AuthSendError>
+  /** Secrets the mode obtained at run time (a service account's current token), to mask like the configured ones. */
+  readonly obtainedSecrets?: () => ReadonlyArray<string>
 }
 
 const pathAndQuery = (url: string): string => {
@@ -221,7 +223,11 @@ export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atl
           }),
         )
 
-        return AtlasAuth.of({ mode: "ServiceAccount", send: (request) => sendWith(request, false) })
+        return AtlasAuth.of({
+          mode: "ServiceAccount",
+          send: (request) => sendWith(request, false),
+          obtainedSecrets: () => (current === undefined ? [] : [Redacted.value(current.token)]),
+        })
       }),
     )
 

@@ -91,8 +91,11 @@ export const make = (
 ): Effect.Effect<typeof FlexRestoreJobs.Service, never, AtlasAuth> =>
   Effect.gen(function* () {
     const auth = yield* AtlasAuth
-    // A server may echo a credential in its error body: masked in the error built from it.
-    const secrets = config.auth === undefined ? [] : secretsOfAuth(config.auth)
+    // A server may echo a credential in its error body: masked in the error built from it, the configured
+    // secret and what the mode obtained with it (a service account's token).
+    const configured = config.auth === undefined ? [] : secretsOfAuth(config.auth)
+    const secretsNow = () =>
+      auth.obtainedSecrets === undefined ? configured : [...configured, ...auth.obtainedSecrets()]
     // Retry-After of errors whose class has no field for it (503).
     const retryAfter = new WeakMap<object, number>()
 
@@ -107,7 +110,7 @@ export const make = (
       const attempt = asAttempt(auth.send(request)).pipe(
         Effect.flatMap((response) =>
           Effect.flatMap(Clock.currentTimeMillis, (nowMillis) => {
-            const result = interpretResponse(response, { envelope, nowMillis, secrets })
+            const result = interpretResponse(response, { envelope, nowMillis, secrets: secretsNow() })
             if (Result.isFailure(result) && result.failure._tag === "ServerError") {
               const seconds = parseRetryAfter(response.headers["retry-after"], nowMillis)
               if (seconds !== undefined) retryAfter.set(result.failure, seconds)

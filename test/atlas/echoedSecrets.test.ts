@@ -104,3 +104,26 @@ describe("refusals outside the job's answer echo the secret", () => {
     expect(error.message).toContain("<redacted>")
   })
 })
+
+describe("service account: the token it obtained", () => {
+  const TOKEN = "OBTAINED-3e8a51-token-c0de"
+  it.each([
+    ["a 400 whose detail echoes it", { status: 400, body: { error: 400, detail: `token ${TOKEN} is odd` } }],
+    ["a 403 whose parameters echo it", { status: 403, body: { error: 403, parameters: [TOKEN] } }],
+  ] as const)("%s, masked", async (_, echo) => {
+    answer = (request) => {
+      if (request.path === "/api/oauth/token") return { status: 200, body: { access_token: TOKEN, expires_in: 3600 } }
+      if (request.path === "/api/oauth/revoke") return { status: 200 }
+      return echo
+    }
+    const error = await failureOf({
+      baseUrl: server.url,
+      auth: { clientId: "cid", clientSecret: SECRET },
+      env: {},
+      retry: { maxAttempts: 1 },
+    })
+    const everything = `${error.message} ${JSON.stringify(error)} ${String(error)}`
+    expect(everything).not.toContain(TOKEN)
+    expect(everything).toContain("<redacted>")
+  })
+})
