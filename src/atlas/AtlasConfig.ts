@@ -269,7 +269,7 @@ const resolveAuth = (
       reason:
         `no Atlas credentials configured${half}: set MONGODB_ATLAS_ACCESS_TOKEN, ` +
         "or MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET, " +
-        "or MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY, or pass the auth option",
+        "or MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY",
     }),
   )
 }

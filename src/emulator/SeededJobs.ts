@@ -46,7 +46,11 @@ const base = (id: string, snapshotSuffix: string) => ({
   snapshotId: snapshot(snapshotSuffix),
 })
 
-/** The phases the progressing job goes through, one per `progressStepMillis`. */
+/**
+ * The phases the progressing job goes through, one per `progressStepMillis`,
+ * counted from the first time the job is read (not from the emulator's start),
+ * so a `wait` shows every phase however long after the start it runs.
+ */
 const progression = ["PENDING", "QUEUED", "RUNNING", "COMPLETED"] as const
 
 /**
@@ -58,9 +62,11 @@ const progression = ["PENDING", "QUEUED", "RUNNING", "COMPLETED"] as const
 export class SeededJobs {
   constructor(
     private readonly baseUrl: string,
-    private readonly startedAt: number,
     private readonly progressStepMillis: number,
   ) {}
+
+  /** When the progressing job was first read; its schedule starts there. */
+  private startedAt: number | undefined
 
   lookup(group: string, name: string, restoreJobId: string, now: number): JobLookup {
     if (group === EmulatorSeed.forbiddenGroupId) return { _tag: "GroupForbidden" }
@@ -73,8 +79,9 @@ export class SeededJobs {
     return { _tag: "Found", job: Object.fromEntries(Object.entries(job).sort(([a], [b]) => (a < b ? -1 : 1))) }
   }
 
-  /** The phase of the progressing job at `now`. */
+  /** The phase of the progressing job at `now`; the first call starts its clock. */
   progressStatus(now: number): (typeof progression)[number] {
+    this.startedAt ??= now
     const step = Math.floor(Math.max(0, now - this.startedAt) / this.progressStepMillis)
     return progression[Math.min(step, progression.length - 1)]!
   }
@@ -155,7 +162,7 @@ export class SeededJobs {
         }
       case jobs.progressing: {
         const status = this.progressStatus(now)
-        const scheduled = this.startedAt
+        const scheduled = this.startedAt!
         return {
           ...base(id, "05b1"),
           deliveryType: "RESTORE",
