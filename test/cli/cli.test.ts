@@ -343,8 +343,11 @@ describe.concurrent("wait", () => {
     }
   })
 
-  it.skipIf(spawnSync("script", ["--version"]).status !== 0)(
-    "on a terminal, shows progress without --progress and indents the JSON",
+  const noScript = spawnSync("script", ["--version"]).status !== 0
+  const terminalTitle = "on a terminal, shows progress without --progress and indents the JSON"
+  if (noScript) console.warn(`\n!!! SKIPPED (no \`script\` command to make a pseudo-terminal): ${terminalTitle} !!!\n`)
+  it.skipIf(noScript)(
+    noScript ? `SKIPPED (no \`script\` command to make a pseudo-terminal): ${terminalTitle}` : terminalTitle,
     async () => {
       // `script` runs the CLI on a pseudo-terminal (stdout and stderr both), as an interactive shell would.
       const command = [process.execPath, bin, "wait", ...select(EmulatorSeed.jobs.completed)]
