@@ -34,6 +34,11 @@ const npm = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = process.env):
 
 const hasTerraform =
   spawnSync("terraform", ["version"], { env: { ...process.env, CHECKPOINT_DISABLE: "1" } }).status === 0
+if (!hasTerraform) {
+  console.warn(
+    "\n!!! terraform is not on PATH: npm start's terraform steps are SKIPPED, and this test only checks that it says so. !!!\n",
+  )
+}
 
 /** The environment of a new user: no Atlas credentials or ids. */
 const userEnv = (): NodeJS.ProcessEnv =>
