@@ -303,7 +303,7 @@ export const makeCli = (deps: CliDeps) => {
       progressStep: duration(
         "progress-step",
         "2s",
-        `Time the progressing job (${EmulatorSeed.jobs.progressing}) spends in each of PENDING, QUEUED and RUNNING, from its first read`,
+        `Time the progressing job (${EmulatorSeed.jobs.progressing}) spends in each of PENDING, QUEUED and RUNNING; it starts at a read and starts over after answering COMPLETED`,
       ),
       log: Flag.Boolean("log").pipe(
         Flag.withDefault(true),

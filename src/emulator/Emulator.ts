@@ -76,8 +76,9 @@ export interface EmulatorOptions {
   /** Port to listen on. @default 0 - an ephemeral port */
   readonly port?: number
   /**
-   * Time the progressing job spends in each of PENDING, QUEUED and RUNNING,
-   * counted from the first time it is read. @default 2000
+   * Time the progressing job spends in each of PENDING, QUEUED and RUNNING.
+   * A run starts at a read and ends once COMPLETED has been answered; the next
+   * read starts a new one. @default 2000
    */
   readonly progressStepMillis?: number
   /**

@@ -47,9 +47,11 @@ const base = (id: string, snapshotSuffix: string) => ({
 })
 
 /**
- * The phases the progressing job goes through, one per `progressStepMillis`,
- * counted from the first time the job is read (not from the emulator's start),
- * so a `wait` shows every phase however long after the start it runs.
+ * The phases the progressing job goes through, one per `progressStepMillis`.
+ * A run starts at a read (not at the emulator's start) and ends once
+ * COMPLETED has been answered; the next read starts a new run. So every
+ * `wait` on it shows every phase, however long after the start and however
+ * many waits before it: a demo job, unlike a real one, restarts.
  */
 const progression = ["PENDING", "QUEUED", "RUNNING", "COMPLETED"] as const
 
@@ -65,7 +67,7 @@ export class SeededJobs {
     private readonly progressStepMillis: number,
   ) {}
 
-  /** When the progressing job was first read; its schedule starts there. */
+  /** When the progressing job's current run started; undefined between runs. */
   private startedAt: number | undefined
 
   lookup(group: string, name: string, restoreJobId: string, now: number): JobLookup {
@@ -79,7 +81,7 @@ export class SeededJobs {
     return { _tag: "Found", job: Object.fromEntries(Object.entries(job).sort(([a], [b]) => (a < b ? -1 : 1))) }
   }
 
-  /** The phase of the progressing job at `now`; the first call starts its clock. */
+  /** The phase of the progressing job at `now`; a call between runs starts one. */
   progressStatus(now: number): (typeof progression)[number] {
     this.startedAt ??= now
     const step = Math.floor(Math.max(0, now - this.startedAt) / this.progressStepMillis)
@@ -163,6 +165,8 @@ export class SeededJobs {
       case jobs.progressing: {
         const status = this.progressStatus(now)
         const scheduled = this.startedAt!
+        // Answering COMPLETED ends this run.
+        if (status === "COMPLETED") this.startedAt = undefined
         return {
           ...base(id, "05b1"),
           deliveryType: "RESTORE",

@@ -91,7 +91,7 @@ describe("emulator: restore jobs", () => {
     }
   })
 
-  it("moves the progressing job PENDING → QUEUED → RUNNING → COMPLETED as time passes", async () => {
+  it("moves the progressing job PENDING → QUEUED → RUNNING → COMPLETED as time passes, then starts over", async () => {
     const seen: Array<string> = []
     const emu = await startEmulator({ now: clock.now, progressStepMillis: 1000 })
     try {
@@ -108,7 +108,7 @@ describe("emulator: restore jobs", () => {
     } finally {
       await emu.stop()
     }
-    expect(seen).toEqual(["PENDING", "QUEUED", "RUNNING", "COMPLETED", "COMPLETED"])
+    expect(seen).toEqual(["PENDING", "QUEUED", "RUNNING", "COMPLETED", "PENDING"])
   })
 
   it("starts the progressing job at its first read, however long after the emulator's start", async () => {
