@@ -305,7 +305,7 @@ export const checkBaseUrl = (
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return problem("an https:// URL")
   if (url.protocol === "http:" && !allowInsecureHttp && !isLoopback(url.hostname)) {
-    return problem("an https:// URL (plain http is only allowed to loopback, or with allowInsecureHttp: true)")
+    return problem("an https:// URL (plain http is allowed only to a loopback address)")
   }
   if (url.username || url.password) return problem("a URL without credentials in it")
   if (url.search || url.hash) return problem("a URL without query or fragment")

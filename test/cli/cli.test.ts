@@ -229,6 +229,8 @@ describe.concurrent("exit code 2: usage or invalid input, nothing sent", () => {
       "InvalidRequest",
     )
     expect(ran.stderr).toContain("--base-url")
+    expect(ran.stderr).toContain("plain http is allowed only to a loopback address")
+    expect(ran.stderr).not.toContain("allowInsecureHttp")
   })
 })
 
