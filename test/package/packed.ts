@@ -83,7 +83,7 @@ export interface Ran {
 export const run = (
   command: string,
   args: ReadonlyArray<string>,
-  options: { readonly cwd: string; readonly env: Record<string, string>; readonly timeoutMillis?: number },
+  options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv; readonly timeoutMillis?: number },
 ): Promise<Ran> =>
   new Promise((resolve, reject) => {
     const child = spawn(command, [...args], {
