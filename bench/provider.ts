@@ -22,9 +22,10 @@ import protobuf from "protobufjs"
 import { PROVIDER_SOURCE } from "../src/datasource/schema.js"
 import { EmulatorSeed, startEmulator } from "../src/emulator/index.js"
 import type { RunningEmulator } from "../src/emulator/index.js"
-import { MagicCookie } from "../src/provider/Handshake.js"
-import { serviceDefinition, ServiceNames } from "../src/provider/Protocol.js"
-import { ProviderServer } from "../src/provider/ProviderServer.js"
+import { makeAtlasProvider } from "../src/datasource/plugin/AtlasProvider.js"
+import { serviceDefinition } from "../src/provider/tfplugin6/Protocol.js"
+import { ProviderServer } from "../src/provider/tfplugin6/ProviderServer.js"
+import { TerraformMagicCookie as MagicCookie } from "../src/provider/tfplugin6/TerraformHandshake.js"
 import { terraformClientCertificate } from "./opensslCertificate.js"
 import { median } from "./row.js"
 import type { BenchRow } from "./row.js"
@@ -307,7 +308,7 @@ const perRead = async (emulator: RunningEmulator, dir: string, n: number): Promi
   const request = { type_name: "mongodbatlas_flex_restore_job", config }
 
   // In process: ProviderServer.readDataSource (decode, Effect, HTTP, map, encode).
-  const server = new ProviderServer({ env: {} })
+  const server = new ProviderServer({ provider: makeAtlasProvider({ env: {} }) })
   await server.configureProvider({ config: block })
   const inProcess = async () => {
     const r = await server.readDataSource(request)
@@ -324,7 +325,7 @@ const perRead = async (emulator: RunningEmulator, dir: string, n: number): Promi
   })
   const der = Buffer.from(started.line.split("|")[5]!, "base64")
   const serverPem = `-----BEGIN CERTIFICATE-----\n${der.toString("base64").replace(/.{64}/g, "$&\n")}\n-----END CERTIFICATE-----\n`
-  const Provider = grpc.makeGenericClientConstructor(serviceDefinition(ServiceNames.provider), "Provider")
+  const Provider = grpc.makeGenericClientConstructor(serviceDefinition(), "Provider")
   const stub = new Provider(
     `127.0.0.1:${started.line.split("|")[3]!.split(":")[1]}`,
     grpc.credentials.createSsl(
@@ -391,8 +392,10 @@ const perRead = async (emulator: RunningEmulator, dir: string, n: number): Promi
  * evaluates a bundled module at its dynamic import) and printing it.
  */
 const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow>> => {
-  const protoDir = join(packageRoot, "src", "provider", "proto")
-  const protoFiles = ["tfplugin6.proto", "plugin.proto", "health.proto"].map((f) => join(protoDir, f))
+  const protoDir = join(packageRoot, "src", "provider")
+  const protoFiles = ["tfplugin6/proto/tfplugin6.proto", "host/proto/plugin.proto", "host/proto/health.proto"].map(
+    (f) => join(protoDir, f),
+  )
   // A JSON descriptor of the same .proto files, for the descriptor-based alternatives.
   const root = new protobuf.Root()
   root.loadSync(protoFiles, { keepCase: true })
@@ -430,8 +433,9 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
       const T = root.lookupType("tfplugin6.GetProviderSchema.Response"); T.encode(T.fromObject({ provider: { version: 0 } })).finish();`,
     ),
     "proto: pbjs static code (chosen)": withGrpc(
-      `const { messageCodec, serviceDefinition } = await import(${src("Protocol.ts")});
-      for (const s of ${names}) serviceDefinition(s);
+      `const { messageCodec, serviceDefinition } = await import(${src("tfplugin6/Protocol.ts")});
+      const { controllerDefinition, healthDefinition } = await import(${src("host/GoPluginServices.ts")});
+      if (!controllerDefinition.Shutdown || !healthDefinition.Check) throw 1; serviceDefinition();
       messageCodec("tfplugin6.GetProviderSchema.Response").encode({ provider: { version: 0 } });`,
     ),
     // The gRPC server alone, with mutual TLS as the plugin sets it up; run under
@@ -446,12 +450,12 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
         `\nserver.forceShutdown()`,
     ),
     "gRPC server: own HTTP/2 over node:tls (chosen)": asLauncher(
-      timed(`const { GrpcServer } = await import(${src("GrpcServer.ts")});
+      timed(`const { GrpcServer } = await import(${src("host/GrpcServer.ts")});
       const server = new GrpcServer({ tls: { cert: ${tlsPem}, key: ${tlsKey}, ca: ${tlsPem} } });
       await server.listen("127.0.0.1");`) + `\nawait server.stop(0)`,
     ),
     "certificate: node:crypto + DER (chosen)": timed(
-      `const { makeServerCertificate } = await import(${src("Certificate.ts")}); makeServerCertificate()`,
+      `const { makeServerCertificate } = await import(${src("host/Certificate.ts")}); makeServerCertificate()`,
     ),
     "certificate: openssl CLI": timed(
       `const { execFileSync } = await import("node:child_process");
@@ -459,7 +463,7 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
     ),
     // The reader bundle as built, loaded as the launcher loads it.
     "reader bundle (Effect + service), code cache (chosen; only the start that reads)": `
-      import { loadCommonJs } from ${src("CodeCache.ts")};
+      import { loadCommonJs } from ${src("host/CodeCache.ts")};
       ${timed(`if (!loadCommonJs(${JSON.stringify(join(packageRoot, "dist", "provider", "reader.cjs"))}).cached) throw new Error("code cache rejected")`)}`,
     "reader bundle (Effect + service), no code cache": `import { createRequire } from "node:module";
       ${timed(`createRequire(import.meta.url)(${JSON.stringify(join(packageRoot, "dist", "provider", "reader.cjs"))})`)}`,

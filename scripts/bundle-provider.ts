@@ -3,11 +3,12 @@
  * `npm run build`. Terraform starts the plugin three times per plan, so the
  * layout is chosen for start-up:
  * - `launch.cjs`, which `bin/terraform-provider-mongodbatlas` loads: loads
- *   the bundles below through V8's code cache (`src/provider/CodeCache.ts`);
- * - `plugin.cjs`: everything that answers the schema and validation (gRPC,
- *   protobuf, msgpack, the schema);
- * - `reader.cjs`: Effect and the service, loaded only by a start that
- *   configures and reads;
+ *   the bundles below through V8's code cache (`src/provider/host/CodeCache.ts`);
+ * - `plugin.cjs` (`src/provider/main.ts`): everything that answers the
+ *   schema and validation (the host: gRPC over our HTTP/2; tfplugin6:
+ *   protobuf, msgpack, the generic server; this provider's values);
+ * - `reader.cjs` (`src/datasource/plugin/Session.ts`): Effect and the
+ *   service, loaded only by a start that configures and reads;
  * - `*.cjs.cache`: the code caches, written by running the launcher once with
  *   `ATLAS_PROVIDER_WRITE_CODE_CACHE=1` under this Node.
  *
@@ -80,9 +81,13 @@ export const bundleProvider = async (
       entryPoints: ["src/provider/main.ts"],
       outfile: join(outdir, "plugin.cjs"),
       // Loaded lazily through the launcher, from reader.cjs.
-      external: ["./Reader.js"],
+      external: ["./Session.js"],
     }),
-    esbuild.build({ ...common, entryPoints: ["src/provider/Reader.ts"], outfile: join(outdir, "reader.cjs") }),
+    esbuild.build({
+      ...common,
+      entryPoints: ["src/datasource/plugin/Session.ts"],
+      outfile: join(outdir, "reader.cjs"),
+    }),
   ])
   if (options.codeCache ?? true) {
     const run = spawnSync(process.execPath, [join(outdir, LAUNCHER)], {

@@ -73,7 +73,7 @@ export class RestoreJobStack extends TerraformStack {
     super(scope, id)
     // State beside the synthesized stack (under cdktf.out/), not in the project root.
     new LocalBackend(this, { path: "terraform.tfstate" })
-    new MongodbatlasProvider(this, "mongodbatlas", props.baseUrl === undefined ? {} : { baseUrl: props.baseUrl })
+    new MongodbatlasProvider(this, "atlasflex", props.baseUrl === undefined ? {} : { baseUrl: props.baseUrl })
 
     this.cluster = new FlexCluster(this, "flex_cluster", { projectId: props.projectId, name: props.clusterName })
     this.job = new DataMongodbatlasFlexRestoreJob(this, "restore_job", {

@@ -1,18 +1,23 @@
 /**
  * The `mongodbatlas_flex_restore_job` data source as a CDKTF construct: a
  * drop-in for `DataMongodbatlasFlexRestoreJob` of `@cdktf/provider-mongodbatlas`
- * (same config, same getters, same synthesized block and references) that also
- * checks literal inputs against the API's patterns when it is constructed, so
- * a typo fails `synth` instead of `terraform plan`. The class itself is
- * generated from `src/datasource/schema.ts`; this module adds only the check.
+ * (same config, same getters, same references) that also checks literal
+ * inputs against the API's patterns when it is constructed, so a typo fails
+ * `synth` instead of `terraform plan`, and binds to this package's provider
+ * when the stack has one. The class itself is generated from
+ * `src/datasource/schema.ts`; this module adds only the check and the binding.
+ *
+ * This file is also the template of the cdktn flavour (`src/cdktf/cdktn/`,
+ * written by `npm run generate`): it imports `cdktf` only for what cdktn
+ * exports under the same names.
  *
  * @since 0.1.0
  */
 import { Token } from "cdktf"
 import type { Construct } from "constructs"
-import { checkRef } from "../atlas/FlexRestoreJobRef.js"
-import type { FlexRestoreJobRef } from "../atlas/FlexRestoreJobRef.js"
+import { checkConfig } from "./check.js"
 import * as generated from "./generated/data-mongodbatlas-flex-restore-job/index.js"
+import { boundProvider } from "./providerBinding.js"
 
 /**
  * The construct's configuration: `projectId`, `name`, `restoreJobId` and the
@@ -24,93 +29,17 @@ import * as generated from "./generated/data-mongodbatlas-flex-restore-job/index
  */
 export interface DataMongodbatlasFlexRestoreJobConfig extends generated.DataMongodbatlasFlexRestoreJobConfig {}
 
-/**
- * The inputs the construct checks.
- *
- * @since 0.1.0
- * @category models
- */
-export type ConfigProperty = "projectId" | "name" | "restoreJobId"
-
-/**
- * One input that does not match the API's rule for it.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ConfigProblem {
-  /** The config property, as the construct names it (`projectId`, `name`, `restoreJobId`). */
-  readonly property: ConfigProperty
-  /** The value given, as a string. */
-  readonly value: string
-  /** The rule it breaks, in words and as the API's pattern. */
-  readonly rule: string
-}
-
-/**
- * Thrown by the construct (or one of its input setters) when literal inputs
- * break the API's patterns; lists every problem at once.
- *
- * @since 0.1.0
- * @category errors
- */
-export class FlexRestoreJobConfigError extends Error {
-  readonly _tag = "FlexRestoreJobConfigError"
-  override readonly name = "FlexRestoreJobConfigError"
-  constructor(
-    /** The construct path, e.g. `stack/job`. */
-    readonly path: string,
-    readonly problems: ReadonlyArray<ConfigProblem>,
-  ) {
-    super(
-      `Invalid ${generated.DataMongodbatlasFlexRestoreJob.tfResourceType} "${path}": ` +
-        problems.map((p) => `${p.property} ${JSON.stringify(p.value)} must be ${p.rule}`).join("; "),
-    )
-  }
-}
-
-/** Construct property → field of the service reference. */
-const properties: Record<ConfigProperty, keyof FlexRestoreJobRef> = {
-  projectId: "groupId",
-  name: "name",
-  restoreJobId: "restoreJobId",
-}
-const propertyOf = Object.fromEntries(
-  Object.entries(properties).map(([property, field]) => [field, property]),
-) as Record<keyof FlexRestoreJobRef, ConfigProperty>
-
-/**
- * Whether a value is only known at plan time: a CDKTF token (another
- * construct's attribute, a variable), or a string holding a Terraform
- * template (`"${var.project_id}"`), which Terraform evaluates in JSON syntax.
- */
-const isUnknown = (value: unknown): boolean =>
-  // Encoded string tokens read `${TfToken[...]}`: any string without "${" is a plain literal.
-  typeof value === "string" ? value.includes("${") : Token.isUnresolved(value)
-
-/**
- * The problems of the given inputs. Values only known at plan time pass
- * unchecked; so do absent ones.
- */
-const problemsOf = (inputs: Partial<Record<ConfigProperty, unknown>>): Array<ConfigProblem> => {
-  const known: Partial<Record<keyof FlexRestoreJobRef, unknown>> = {}
-  for (const property of Object.keys(properties) as Array<ConfigProperty>) {
-    const value = inputs[property]
-    if (value === undefined || isUnknown(value)) continue
-    known[properties[property]] = value
-  }
-  return checkRef(known).map((p) => ({ property: propertyOf[p.field], value: p.value, rule: p.rule }))
-}
-
-const check = (path: string, inputs: Partial<Record<ConfigProperty, unknown>>): void => {
-  const problems = problemsOf(inputs)
-  if (problems.length > 0) throw new FlexRestoreJobConfigError(path, problems)
-}
+const isUnresolved = (value: unknown): boolean => Token.isUnresolved(value)
 
 /**
  * Reads one restore job of a flex cluster: `${data.mongodbatlas_flex_restore_job.<id>.<attr>}`.
- * Works with whichever provider the stack declares for `mongodbatlas`: this
- * package's `MongodbatlasProvider` or the official `mongodb/mongodbatlas`.
+ *
+ * Its provider: the `provider` given; else, when the stack holds this
+ * package's `MongodbatlasProvider` (local name `atlasflex`), that one
+ * (`provider = atlasflex` in the synthesized block, whatever the order of
+ * construction); else none, so Terraform takes the provider named
+ * `mongodbatlas`: the official `mongodb/mongodbatlas`, exactly as with the
+ * prebuilt class.
  *
  * @example
  * const job = new DataMongodbatlasFlexRestoreJob(this, "job", {
@@ -129,15 +58,29 @@ export class DataMongodbatlasFlexRestoreJob extends generated.DataMongodbatlasFl
    * `restoreJobId` breaks the API's pattern (all problems in one error).
    */
   constructor(scope: Construct, id: string, config: DataMongodbatlasFlexRestoreJobConfig) {
-    check(scope.node.path === "" ? id : `${scope.node.path}/${id}`, config)
+    checkConfig(scope.node.path === "" ? id : `${scope.node.path}/${id}`, config, isUnresolved)
     super(scope, id, config)
+  }
+
+  /**
+   * The meta-arguments, with `provider` set to this package's provider of the
+   * stack when none was given (resolved at synth time).
+   *
+   * @throws Error when the stack has several of this package's providers and
+   * none was given (naming them).
+   */
+  override get terraformMetaArguments(): { [name: string]: unknown } {
+    const args = super.terraformMetaArguments
+    if (this.provider !== undefined) return args
+    const provider = boundProvider(this.cdktfStack, this.node.path)
+    return provider === undefined ? args : { ...args, provider: provider.fqn }
   }
 
   override get name(): string {
     return super.name
   }
   override set name(value: string) {
-    check(this.node.path, { name: value })
+    checkConfig(this.node.path, { name: value }, isUnresolved)
     super.name = value
   }
 
@@ -145,7 +88,7 @@ export class DataMongodbatlasFlexRestoreJob extends generated.DataMongodbatlasFl
     return super.projectId
   }
   override set projectId(value: string) {
-    check(this.node.path, { projectId: value })
+    checkConfig(this.node.path, { projectId: value }, isUnresolved)
     super.projectId = value
   }
 
@@ -153,7 +96,7 @@ export class DataMongodbatlasFlexRestoreJob extends generated.DataMongodbatlasFl
     return super.restoreJobId
   }
   override set restoreJobId(value: string) {
-    check(this.node.path, { restoreJobId: value })
+    checkConfig(this.node.path, { restoreJobId: value }, isUnresolved)
     super.restoreJobId = value
   }
 }

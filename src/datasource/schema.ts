@@ -8,34 +8,16 @@
  * @since 0.1.0
  */
 
+import type { Attribute, Block } from "../provider/tfplugin6/Schema.js"
+
 /**
- * One attribute, in the shape `terraform providers schema -json` prints.
+ * An attribute and a block, in the shape `terraform providers schema -json`
+ * prints: the protocol's (`src/provider/tfplugin6/Schema.ts`).
  *
  * @since 0.1.0
  * @category models
  */
-export interface Attribute {
-  readonly type: "string"
-  readonly description: string
-  readonly description_kind: "plain"
-  readonly required?: true
-  readonly optional?: true
-  readonly computed?: true
-  readonly sensitive?: true
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface Block {
-  readonly version: number
-  readonly block: {
-    readonly attributes: Readonly<Record<string, Attribute>>
-    readonly description: string
-    readonly description_kind: "plain"
-  }
-}
+export type { Attribute, Block }
 
 const required = (description: string): Attribute => ({
   type: "string",
@@ -74,6 +56,17 @@ export const DATA_SOURCE_TYPE = "mongodbatlas_flex_restore_job"
  * @category names
  */
 export const PROVIDER_SOURCE = "registry.terraform.io/atlas-flex/mongodbatlas"
+
+/**
+ * The provider's default local name in `required_providers` (and so the name of
+ * its `provider` block): not `mongodbatlas`, which the official provider takes,
+ * so the two can live in one configuration. Terraform allows any local name;
+ * the data source then names its provider with `provider = atlasflex`.
+ *
+ * @since 0.1.0
+ * @category names
+ */
+export const PROVIDER_LOCAL_NAME = "atlasflex"
 
 /**
  * The attributes of `mongodbatlas_flex_restore_job`, in Terraform's order (sorted).

@@ -1,17 +1,17 @@
 /**
  * The plugin's launcher (`dist/provider/launch.cjs`, loaded by
- * `bin/terraform-provider-mongodbatlas`): loads the plugin bundle through the
- * code cache, offers the lazy reader bundle the same way, and runs the
- * plugin. With `ATLAS_PROVIDER_WRITE_CODE_CACHE=1` it instead loads both
+ * `bin/terraform-provider-mongodbatlas`): loads the plugin bundle (`main.ts`)
+ * through the code cache, offers the lazy reader bundle (the session,
+ * `src/datasource/plugin/Session.ts`) the same way, and runs the plugin. With `ATLAS_PROVIDER_WRITE_CODE_CACHE=1` it instead loads both
  * bundles, warms them up and writes their caches (`npm run build` does this).
  *
  * @since 0.1.0
  */
 import { join } from "node:path"
-import { loadCommonJs } from "./CodeCache.js"
-import { uptimeMillis } from "./clock.js"
-import { Launch } from "./launchHooks.js"
-import type { LaunchInfo } from "./launchHooks.js"
+import { loadCommonJs } from "./host/CodeCache.js"
+import { uptimeMillis } from "./host/Clock.js"
+import { Launch } from "./host/LaunchHooks.js"
+import type { LaunchInfo } from "./host/LaunchHooks.js"
 
 const launchedAt = uptimeMillis()
 const dir = __dirname
@@ -31,9 +31,9 @@ if (process.env["ATLAS_PROVIDER_WRITE_CODE_CACHE"] === "1") {
 } else {
   const info: LaunchInfo = Launch.set({
     launchedAt,
-    loadReader: () => {
+    loadLazy: () => {
       const reader = loadCommonJs(join(dir, "reader.cjs"))
-      info.readerCached = reader.cached
+      info.lazyCached = reader.cached
       return reader.exports
     },
   })

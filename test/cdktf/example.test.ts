@@ -25,8 +25,9 @@ describe("examples/cdktf", () => {
         restore_job_id: EmulatorSeed.jobs.completed,
       }),
     ).toBe(true)
-    expect(json["terraform"]["required_providers"]).toStrictEqual({ mongodbatlas: { source: PROVIDER_SOURCE } })
-    expect(json["provider"]).toStrictEqual({ mongodbatlas: [{}] })
+    expect(json["terraform"]["required_providers"]).toStrictEqual({ atlasflex: { source: PROVIDER_SOURCE } })
+    expect(json["provider"]).toStrictEqual({ atlasflex: [{}] })
+    expect(json["data"]["mongodbatlas_flex_restore_job"]["restore_job"]["provider"]).toBe("atlasflex")
     expect(json["variable"]).toMatchInlineSnapshot(`
       {
         "flex_cluster_name": {
@@ -67,7 +68,7 @@ describe("examples/cdktf", () => {
     expect(json["resource"]["terraform_data"]["restored_snapshot"]["input"]["snapshot_id"]).toBe(ref("snapshot_id"))
     // Only our provider and Terraform's built-ins.
     expect(Object.keys(json["resource"])).toStrictEqual(["terraform_data"])
-    expect(Object.keys(json["provider"])).toStrictEqual(["mongodbatlas"])
+    expect(Object.keys(json["provider"])).toStrictEqual(["atlasflex"])
   })
 
   it("passes cdktf's validations", () => {
@@ -87,7 +88,7 @@ describe("examples/cdktf", () => {
     expect(json["data"]["mongodbatlas_flex_restore_job"]["restore_job"]["restore_job_id"]).toBe(
       EmulatorSeed.jobs.running,
     )
-    expect(json["provider"]).toStrictEqual({ mongodbatlas: [{ base_url: "http://127.0.0.1:4010" }] })
+    expect(json["provider"]).toStrictEqual({ atlasflex: [{ base_url: "http://127.0.0.1:4010" }] })
   })
 
   it("fails at synth time on a malformed literal restore job id", () => {

@@ -22,8 +22,9 @@ import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
 import { FlexRestoreJobsLive } from "../../src/atlas/layer.js"
 import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
 import type { RunningEmulator } from "../../src/emulator/index.js"
-import { decodeMsgpack } from "../../src/provider/CtyMsgpack.js"
-import { ProviderServer } from "../../src/provider/ProviderServer.js"
+import { decodeMsgpack } from "../../src/provider/tfplugin6/CtyMsgpack.js"
+import { makeAtlasProvider } from "../../src/datasource/plugin/AtlasProvider.js"
+import { ProviderServer } from "../../src/provider/tfplugin6/ProviderServer.js"
 import { countingClient, errorOf, tagOf } from "./support.js"
 
 const RUNS = { numRuns: 150 } as const
@@ -651,7 +652,9 @@ describe("the plugin: malformed msgpack or non-object configs give diagnostics, 
   beforeAll(async () => {
     emulator = await startEmulator()
     server = new ProviderServer({
-      env: { MONGODB_ATLAS_BASE_URL: emulator.url, MONGODB_ATLAS_ACCESS_TOKEN: emulator.credentials.accessToken },
+      provider: makeAtlasProvider({
+        env: { MONGODB_ATLAS_BASE_URL: emulator.url, MONGODB_ATLAS_ACCESS_TOKEN: emulator.credentials.accessToken },
+      }),
     })
     await server.configureProvider({ config: config({}) })
     await stillReads()

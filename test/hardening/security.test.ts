@@ -29,7 +29,8 @@ import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
 import { FlexRestoreJobsLive } from "../../src/atlas/layer.js"
 import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
 import type { FaultRule, RunningEmulator } from "../../src/emulator/index.js"
-import { ProviderServer } from "../../src/provider/ProviderServer.js"
+import { makeAtlasProvider } from "../../src/datasource/plugin/AtlasProvider.js"
+import { ProviderServer } from "../../src/provider/tfplugin6/ProviderServer.js"
 import { encode } from "@msgpack/msgpack"
 import { cli, ensureBuilt } from "../cli/built.js"
 import { buildPlugin, clientCertificate, startPlugin, terraformEnv } from "../provider/pluginProcess.js"
@@ -139,7 +140,7 @@ describe("https is required for any base URL but loopback, unless explicitly all
   })
 
   it("the plugin refuses a plain-http base_url with a diagnostic on base_url", async () => {
-    const server = new ProviderServer({ env: { MONGODB_ATLAS_ACCESS_TOKEN: "t" } })
+    const server = new ProviderServer({ provider: makeAtlasProvider({ env: { MONGODB_ATLAS_ACCESS_TOKEN: "t" } }) })
     const answer = await server.configureProvider({
       config: {
         msgpack: encode({

@@ -5,7 +5,7 @@
  * always writes a `backend` block, which needs `terraform init`; offline,
  * `init` installs our plugin from a filesystem mirror like any provider.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { App } from "cdktf"
@@ -17,10 +17,9 @@ import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
 import type { RunningEmulator } from "../../src/emulator/index.js"
 import { buildPlugin } from "./pluginProcess.js"
 import type { BuiltPlugin } from "./pluginProcess.js"
-import { baseEnv, runTerraform, terraformSuiteTitle, terraformVersion } from "./terraform.js"
+import { baseEnv, mirrorConfig, runTerraform, terraformSuiteTitle, terraformVersion } from "./terraform.js"
 
 const version = terraformVersion()
-const platform = `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`
 
 describe.skipIf(version === undefined)(
   terraformSuiteTitle(version, (v) => `the cdktf example through terraform ${v}`),
@@ -46,20 +45,12 @@ describe.skipIf(version === undefined)(
       app.synth()
       const stackDir = join(outdir, "stacks", "flex-restore")
       expect(existsSync(join(stackDir, "cdk.tf.json"))).toBe(true)
+      // Our provider under its own local name: the data source names it with `provider = atlasflex`.
+      const synthesized = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as Record<string, any>
+      expect(synthesized["terraform"]["required_providers"]).toStrictEqual({ atlasflex: { source: PROVIDER_SOURCE } })
+      expect(synthesized["data"]["mongodbatlas_flex_restore_job"]["restore_job"]["provider"]).toBe("atlasflex")
 
-      const [host, namespace, type] = PROVIDER_SOURCE.split("/") as [string, string, string]
-      const mirror = join(root, "mirror")
-      const packageDir = join(mirror, host, namespace, type, "0.1.0", platform)
-      mkdirSync(packageDir, { recursive: true })
-      writeFileSync(join(packageDir, `terraform-provider-${type}_v0.1.0`), `#!/bin/sh\nexec '${plugin.bin}' "$@"\n`, {
-        mode: 0o755,
-      })
-      const rc = join(root, "mirror.tfrc")
-      writeFileSync(
-        rc,
-        `provider_installation {\n  filesystem_mirror {\n    path = "${mirror}"\n    include = ["${PROVIDER_SOURCE}"]\n  }\n` +
-          `  direct {\n    exclude = ["${PROVIDER_SOURCE}"]\n  }\n}\n`,
-      )
+      const rc = mirrorConfig(root, plugin.bin)
       const env = { ...baseEnv(rc, stackDir), MONGODB_ATLAS_ACCESS_TOKEN: emulator.credentials.accessToken }
       const tf = (args: Array<string>) => runTerraform(stackDir, args, env)
 

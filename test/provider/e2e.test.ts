@@ -12,7 +12,7 @@ import { toState } from "../../src/datasource/model.js"
 import { providerSchemaJson } from "../../src/datasource/schema.js"
 import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
 import type { RunningEmulator } from "../../src/emulator/index.js"
-import { Summaries } from "../../src/provider/Diagnostics.js"
+import { Summaries } from "../../src/datasource/plugin/AtlasDiagnostics.js"
 import { buildPlugin } from "./pluginProcess.js"
 import type { BuiltPlugin } from "./pluginProcess.js"
 import {

@@ -12,8 +12,14 @@ import { join, resolve } from "node:path"
 import * as grpc from "@grpc/grpc-js"
 import { terraformClientCertificate } from "../../bench/opensslCertificate.js"
 import { bundleProvider } from "../../scripts/bundle-provider.js"
-import { MagicCookie } from "../../src/provider/Handshake.js"
-import { serviceDefinition, ServiceNames } from "../../src/provider/Protocol.js"
+import {
+  controllerDefinition,
+  GoPluginServiceNames,
+  healthDefinition,
+} from "../../src/provider/host/GoPluginServices.js"
+import type { ServiceDefinition } from "../../src/provider/host/GrpcServer.js"
+import { serviceDefinition, ServiceName } from "../../src/provider/tfplugin6/Protocol.js"
+import { TerraformMagicCookie as MagicCookie } from "../../src/provider/tfplugin6/TerraformHandshake.js"
 
 export const repoRoot = resolve(import.meta.dirname, "../..")
 
@@ -124,15 +130,15 @@ export const connect = (handshake: Handshake, client: KeyPair | undefined): Clie
     client ? Buffer.from(client.certPem) : null,
   )
   const options = { "grpc.ssl_target_name_override": "localhost", "grpc.default_authority": "localhost" }
-  const open = (name: string) => {
-    const Ctor = grpc.makeGenericClientConstructor(serviceDefinition(name), name)
+  const open = (name: string, definition: ServiceDefinition) => {
+    const Ctor = grpc.makeGenericClientConstructor(definition, name)
     const c = new Ctor(`127.0.0.1:${handshake.port}`, credentials, options) as unknown as Record<
       string,
       (req: object, opts: object, cb: (e: Error | null, r: unknown) => void) => void
     > &
       grpc.Client
     const calls: Record<string, Call> = {}
-    for (const method of Object.keys(serviceDefinition(name))) {
+    for (const method of Object.keys(definition)) {
       calls[method] = (request) =>
         new Promise((resolve, reject) =>
           c[method]!(request, { deadline: Date.now() + 10_000 }, (e, r) => (e ? reject(e) : resolve(r))),
@@ -140,9 +146,9 @@ export const connect = (handshake: Handshake, client: KeyPair | undefined): Clie
     }
     return { calls, c }
   }
-  const p = open(ServiceNames.provider)
-  const ctl = open(ServiceNames.controller)
-  const h = open(ServiceNames.health)
+  const p = open(ServiceName, serviceDefinition())
+  const ctl = open(GoPluginServiceNames.controller, controllerDefinition)
+  const h = open(GoPluginServiceNames.health, healthDefinition)
   return {
     provider: p.calls,
     controller: ctl.calls,

@@ -5,7 +5,7 @@
  * the test process, so its event loop must stay free).
  */
 import { execFileSync, spawn } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { FlexRestoreJobConfig } from "../../src/datasource/model.js"
@@ -48,6 +48,31 @@ export const cliConfig = (dir: string, binDir: string): string => {
     `provider_installation {\n  dev_overrides {\n    "${PROVIDER_SOURCE}" = "${binDir}"\n  }\n  direct {}\n}\n`,
   )
   return file
+}
+
+/**
+ * Lays our plugin out in a filesystem mirror under `root` (a launcher script
+ * that runs `pluginBin`, as version 0.1.0 for this platform) and writes a CLI
+ * configuration that installs it from there and anything else from the
+ * registry; returns the configuration's path. `terraform init` then installs
+ * our provider offline, as for a stack with a `backend` block.
+ */
+export const mirrorConfig = (root: string, pluginBin: string): string => {
+  const platform = `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`
+  const [host, namespace, type] = PROVIDER_SOURCE.split("/") as [string, string, string]
+  const mirror = join(root, "mirror")
+  const packageDir = join(mirror, host, namespace, type, "0.1.0", platform)
+  mkdirSync(packageDir, { recursive: true })
+  writeFileSync(join(packageDir, `terraform-provider-${type}_v0.1.0`), `#!/bin/sh\nexec '${pluginBin}' "$@"\n`, {
+    mode: 0o755,
+  })
+  const rc = join(root, "mirror.tfrc")
+  writeFileSync(
+    rc,
+    `provider_installation {\n  filesystem_mirror {\n    path = "${mirror}"\n    include = ["${PROVIDER_SOURCE}"]\n  }\n` +
+      `  direct {\n    exclude = ["${PROVIDER_SOURCE}"]\n  }\n}\n`,
+  )
+  return rc
 }
 
 /** A fresh working directory holding `main.tf`. */

@@ -9,73 +9,73 @@ import * as cdktf from 'cdktf';
 
 // Configuration
 
-export interface MongodbatlasProviderConfig {
+export interface AtlasflexProviderConfig {
   /**
   * Atlas access token (bearer). Default: MONGODB_ATLAS_ACCESS_TOKEN.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#access_token MongodbatlasProvider#access_token}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#access_token AtlasflexProvider#access_token}
   */
   readonly accessToken?: string;
   /**
   * Atlas base URL. Default: MONGODB_ATLAS_BASE_URL, then MCLI_OPS_MANAGER_URL, then https://cloud.mongodb.com.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#base_url MongodbatlasProvider#base_url}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#base_url AtlasflexProvider#base_url}
   */
   readonly baseUrl?: string;
   /**
   * Service account client ID. Default: MONGODB_ATLAS_CLIENT_ID.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#client_id MongodbatlasProvider#client_id}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#client_id AtlasflexProvider#client_id}
   */
   readonly clientId?: string;
   /**
   * Service account client secret. Default: MONGODB_ATLAS_CLIENT_SECRET.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#client_secret MongodbatlasProvider#client_secret}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#client_secret AtlasflexProvider#client_secret}
   */
   readonly clientSecret?: string;
   /**
   * Programmatic API private key. Default: MONGODB_ATLAS_PRIVATE_API_KEY, MONGODB_ATLAS_PRIVATE_KEY, then MCLI_PRIVATE_API_KEY.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#private_key MongodbatlasProvider#private_key}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#private_key AtlasflexProvider#private_key}
   */
   readonly privateKey?: string;
   /**
   * Programmatic API public key. Default: MONGODB_ATLAS_PUBLIC_API_KEY, MONGODB_ATLAS_PUBLIC_KEY, then MCLI_PUBLIC_API_KEY.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#public_key MongodbatlasProvider#public_key}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#public_key AtlasflexProvider#public_key}
   */
   readonly publicKey?: string;
   /**
   * Alias name
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#alias MongodbatlasProvider#alias}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#alias AtlasflexProvider#alias}
   */
   readonly alias?: string;
 }
 
 /**
-* Represents a {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs mongodbatlas}
+* Represents a {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs atlasflex}
 */
-export class MongodbatlasProvider extends cdktf.TerraformProvider {
+export class AtlasflexProvider extends cdktf.TerraformProvider {
 
   // =================
   // STATIC PROPERTIES
   // =================
-  public static readonly tfResourceType = "mongodbatlas";
+  public static readonly tfResourceType = "atlasflex";
 
   // ==============
   // STATIC Methods
   // ==============
   /**
-  * Generates CDKTF code for importing a MongodbatlasProvider resource upon running "cdktf plan <stack-name>"
+  * Generates CDKTF code for importing a AtlasflexProvider resource upon running "cdktf plan <stack-name>"
   * @param scope The scope in which to define this construct
-  * @param importToId The construct id used in the generated config for the MongodbatlasProvider to import
-  * @param importFromId The id of the existing MongodbatlasProvider that should be imported. Refer to the {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#import import section} in the documentation of this resource for the id to use
-  * @param provider? Optional instance of the provider where the MongodbatlasProvider to import is found
+  * @param importToId The construct id used in the generated config for the AtlasflexProvider to import
+  * @param importFromId The id of the existing AtlasflexProvider that should be imported. Refer to the {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs#import import section} in the documentation of this resource for the id to use
+  * @param provider? Optional instance of the provider where the AtlasflexProvider to import is found
   */
   public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
-        return new cdktf.ImportableResource(scope, importToId, { terraformResourceType: "mongodbatlas", importId: importFromId, provider });
+        return new cdktf.ImportableResource(scope, importToId, { terraformResourceType: "atlasflex", importId: importFromId, provider });
       }
 
   // ===========
@@ -83,15 +83,15 @@ export class MongodbatlasProvider extends cdktf.TerraformProvider {
   // ===========
 
   /**
-  * Create a new {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs mongodbatlas} Resource
+  * Create a new {@link https://registry.terraform.io/providers/atlas-flex/mongodbatlas/latest/docs atlasflex} Resource
   *
   * @param scope The scope in which to define this construct
   * @param id The scoped construct ID. Must be unique amongst siblings in the same scope
-  * @param options MongodbatlasProviderConfig = {}
+  * @param options AtlasflexProviderConfig = {}
   */
-  public constructor(scope: Construct, id: string, config: MongodbatlasProviderConfig = {}) {
+  public constructor(scope: Construct, id: string, config: AtlasflexProviderConfig = {}) {
     super(scope, id, {
-      terraformResourceType: 'mongodbatlas',
+      terraformResourceType: 'atlasflex',
       terraformGeneratorMetadata: {
         providerName: 'mongodbatlas'
       },

@@ -1,0 +1,69 @@
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as esbuild from "esbuild"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { loadCommonJs } from "../../../src/provider/host/CodeCache.js"
+
+const dir = mkdtempSync(join(tmpdir(), "code-cache-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const module = (name: string, salt: string) => {
+  const file = join(dir, name)
+  writeFileSync(
+    file,
+    `const path = require("node:path"); exports.name = path.basename(__filename); exports.twice = (x) => 2 * x; module.exports.self = module.exports === exports; // ${salt}`,
+  )
+  return file
+}
+
+/** Loads a file in a fresh process (V8 keeps an in-memory cache per process). */
+let runner: string
+beforeAll(async () => {
+  runner = join(dir, "runner.cjs")
+  await esbuild.build({
+    stdin: {
+      contents: `import { loadCommonJs } from ${JSON.stringify(join(import.meta.dirname, "../../../src/provider/host/CodeCache.ts"))}
+        const loaded = loadCommonJs(process.argv[2]); const value = loaded.exports.twice(21)
+        if (process.argv[3] === "write") loaded.writeCache()
+        console.log(JSON.stringify({ cached: loaded.cached, value }))`,
+      resolveDir: dir,
+      loader: "ts",
+    },
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    outfile: runner,
+    logLevel: "error",
+  })
+})
+const fresh = (file: string, write = false): { cached: boolean; value: number } =>
+  JSON.parse(execFileSync(process.execPath, [runner, file, ...(write ? ["write"] : [])], { encoding: "utf8" }))
+
+describe("loadCommonJs", () => {
+  it("runs a CommonJS file as require would", () => {
+    const loaded = loadCommonJs(module("a.cjs", "a"))
+    expect(loaded.exports.name).toBe("a.cjs")
+    expect(loaded.exports.twice(21)).toBe(42)
+    expect(loaded.exports.self).toBe(true)
+    expect(loaded.cached).toBe(false)
+  })
+
+  it("uses the cache a previous process wrote", () => {
+    const file = module("b.cjs", "b")
+    expect(fresh(file, true)).toEqual({ cached: false, value: 42 })
+    expect(fresh(file)).toEqual({ cached: true, value: 42 })
+  })
+
+  it("works on when the cache is garbage or belongs to other code", () => {
+    const file = module("c.cjs", "c")
+    writeFileSync(`${file}.cache`, "not a code cache")
+    expect(fresh(file)).toEqual({ cached: false, value: 42 })
+    const other = module("d.cjs", "d")
+    fresh(other, true)
+    writeFileSync(file, `exports.twice = (x) => x + x // changed`)
+    writeFileSync(`${file}.cache`, readFileSync(`${other}.cache`))
+    expect(fresh(file)).toEqual({ cached: false, value: 42 })
+  })
+})
