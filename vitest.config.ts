@@ -39,6 +39,8 @@ const plainSummary: Reporter = {
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The release (npm run release's output) is built once, before the tests, when missing or stale.
+    globalSetup: ["test/release/globalSetup.ts"],
     reporters: ["default", plainSummary],
     testTimeout: 30_000,
     hookTimeout: 60_000,

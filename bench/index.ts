@@ -5,7 +5,7 @@
  */
 import type { BenchRow } from "./row.js"
 
-const rooms: ReadonlyArray<string> = ["atlas", "cdktf", "provider", "cli", "load"]
+const rooms: ReadonlyArray<string> = ["atlas", "cdktf", "provider", "release", "cli", "load"]
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length))
 

@@ -34,7 +34,12 @@ const packageRoot = resolve(import.meta.dirname, "../..")
 const bin = join(packageRoot, "bin", "terraform-provider-mongodbatlas")
 const ms = (x: number) => Math.round(x * 10) / 10
 
-const exec = (command: string, args: ReadonlyArray<string>, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+/** Runs a command to its end, timing it. */
+export const exec = (
+  command: string,
+  args: ReadonlyArray<string>,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+) =>
   new Promise<{ code: number | null; stdout: string; stderr: string; millis: number }>((resolve, reject) => {
     const started = performance.now()
     const child = spawn(command, [...args], { ...options, stdio: ["ignore", "pipe", "pipe"] })
@@ -46,18 +51,27 @@ const exec = (command: string, args: ReadonlyArray<string>, options: { cwd?: str
     child.on("close", (code) => resolve({ code, stdout, stderr, millis: performance.now() - started }))
   })
 
-interface Started {
+export interface Started {
   readonly millis: number
   readonly line: string
   readonly timings: Record<string, number>
   readonly child: ReturnType<typeof spawn>
 }
 
-/** Starts the plugin as Terraform does; resolves at the handshake line. */
-const startPlugin = (env: NodeJS.ProcessEnv): Promise<Started> =>
+/** The environment Terraform starts a plugin with (its client certificate made in `dir`), timings on. */
+export const pluginEnvironment = (dir: string): NodeJS.ProcessEnv => ({
+  PATH: process.env["PATH"] ?? "",
+  [MagicCookie.key]: MagicCookie.value,
+  PLUGIN_PROTOCOL_VERSIONS: "5,6",
+  PLUGIN_CLIENT_CERT: terraformClientCertificate(dir).certPem,
+  ATLAS_PROVIDER_TIMINGS: "1",
+})
+
+/** Starts the plugin (`command`, by default the npm launcher) as Terraform does; resolves at the handshake line. */
+export const startPlugin = (env: NodeJS.ProcessEnv, command: string = bin): Promise<Started> =>
   new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(bin, [], { env, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(command, [], { env, stdio: ["ignore", "pipe", "pipe"] })
     let out = ""
     let err = ""
     child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d))
@@ -126,7 +140,7 @@ const startup = async (
         phase === "boot"
           ? "process start to the bundle's first line (node itself, the sh launcher)"
           : phase === "load"
-            ? "plugin.cjs through the code cache: node:tls, node:net and node:crypto, our HTTP/2 and gRPC code, protobuf code, msgpack, schema"
+            ? "plugin.cjs through the code cache: node:http2 and node:crypto, our gRPC code, protobuf code, msgpack, schema"
             : phase === "proto"
               ? "service definitions over the pbjs static code"
               : phase === "certificate"
@@ -137,7 +151,8 @@ const startup = async (
   return { rows, bareNode: median(bare) }
 }
 
-const mainTf = (count: number, emulator: RunningEmulator) => `terraform {
+/** A configuration reading `count` restore jobs from the emulator. */
+export const mainTf = (count: number, emulator: RunningEmulator) => `terraform {
   required_providers {
     mongodbatlas = { source = "${PROVIDER_SOURCE}" }
   }
@@ -440,8 +455,7 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
     ),
     // The gRPC server alone, with mutual TLS as the plugin sets it up; run under
     // --use-openssl-ca as the launcher runs the plugin (else both parse Node's root store).
-    // Node's own modules are loaded before the clock (esbuild hoists a bundle's builtin imports):
-    // node:http2 for grpc-js, node:tls and node:net for ours.
+    // node:http2, which both need, is loaded before the clock (esbuild hoists a bundle's builtin imports).
     "gRPC server: @grpc/grpc-js (load + bindAsync)": asLauncher(
       `import * as __h2 from "node:http2"; if (!__h2.connect) throw 1;\n` +
         timed(`const grpc = await import("@grpc/grpc-js"); const server = new grpc.Server();
@@ -449,7 +463,7 @@ const alternatives = async (dir: string, rounds: number): Promise<Array<BenchRow
       await new Promise((resolve, reject) => server.bindAsync("127.0.0.1:0", credentials, (e, port) => (e ? reject(e) : resolve(port))));`) +
         `\nserver.forceShutdown()`,
     ),
-    "gRPC server: own HTTP/2 over node:tls (chosen)": asLauncher(
+    "gRPC server: node:http2 (chosen)": asLauncher(
       timed(`const { GrpcServer } = await import(${src("host/GrpcServer.ts")});
       const server = new GrpcServer({ tls: { cert: ${tlsPem}, key: ${tlsKey}, ca: ${tlsPem} } });
       await server.listen("127.0.0.1");`) + `\nawait server.stop(0)`,
@@ -510,14 +524,7 @@ export async function run(): Promise<Array<BenchRow>> {
   const dir = mkdtempSync(join(tmpdir(), "bench-provider-"))
   const emulator = await startEmulator({ host: "127.0.0.1", port: 0, rateLimit: false })
   try {
-    const client = terraformClientCertificate(dir)
-    const pluginEnv = {
-      PATH: process.env["PATH"] ?? "",
-      [MagicCookie.key]: MagicCookie.value,
-      PLUGIN_PROTOCOL_VERSIONS: "5,6",
-      PLUGIN_CLIENT_CERT: client.certPem,
-      ATLAS_PROVIDER_TIMINGS: "1",
-    }
+    const pluginEnv = pluginEnvironment(dir)
     const hasTerraform = (await exec("terraform", ["version"]).catch(() => ({ code: 1 }))).code === 0
     const { rows, bareNode } = await startup(pluginEnv, 21)
     return [

@@ -5,12 +5,15 @@
  * - `launch.cjs`, which `bin/terraform-provider-mongodbatlas` loads: loads
  *   the bundles below through V8's code cache (`src/provider/host/CodeCache.ts`);
  * - `plugin.cjs` (`src/provider/main.ts`): everything that answers the
- *   schema and validation (the host: gRPC over our HTTP/2; tfplugin6:
+ *   schema and validation (the host: gRPC over `node:http2`; tfplugin6:
  *   protobuf, msgpack, the generic server; this provider's values);
  * - `reader.cjs` (`src/datasource/plugin/Session.ts`): Effect and the
  *   service, loaded only by a start that configures and reads;
  * - `*.cjs.cache`: the code caches, written by running the launcher once with
- *   `ATLAS_PROVIDER_WRITE_CODE_CACHE=1` under this Node.
+ *   `ATLAS_PROVIDER_WRITE_CODE_CACHE=1` under this Node;
+ * - `sea-main.cjs`: the main script of the single executable
+ *   (`src/provider/sea.ts`), which loads the same bundles from its assets
+ *   (`src/release/ProviderBinary.ts` packs them).
  *
  * @since 0.1.0
  */
@@ -88,6 +91,7 @@ export const bundleProvider = async (
       entryPoints: ["src/datasource/plugin/Session.ts"],
       outfile: join(outdir, "reader.cjs"),
     }),
+    esbuild.build({ ...common, entryPoints: ["src/provider/sea.ts"], outfile: join(outdir, "sea-main.cjs") }),
   ])
   if (options.codeCache ?? true) {
     const run = spawnSync(process.execPath, [join(outdir, LAUNCHER)], {

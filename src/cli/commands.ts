@@ -1,6 +1,6 @@
 /**
  * The commands of `atlas-flex-restore`, declared with `effect/cli`: `get`,
- * `wait`, `emulator` and `schema`, their flags, help texts and examples.
+ * `wait`, `emulator`, `schema` and `provider install`, their flags, help texts and examples.
  * What each command does lives in `handlers.ts`, loaded only when a command
  * runs, so `--help`, `--version` and usage errors stay quick.
  *
@@ -14,6 +14,7 @@ import * as Flag from "effect/cli/Flag"
 import type { AtlasClientOptions } from "../atlas/AtlasConfig.js"
 import type { AuthError } from "../atlas/AtlasError.js"
 import type { FlexRestoreJobs } from "../atlas/FlexRestoreJobs.js"
+import type { Installed } from "../release/ProviderInstall.js"
 import { EmulatorSeed } from "../emulator/seed.js"
 import type { ExitCode } from "./ExitCode.js"
 import { exitCodeHelp } from "./ExitCode.js"
@@ -75,6 +76,8 @@ export interface CliDeps {
   readonly jobsLayer: () => Promise<(options: AtlasClientOptions) => Layer.Layer<FlexRestoreJobs, AuthError>>
   readonly startEmulator: () => Promise<(options: EmulatorStartOptions) => Promise<EmulatorHandle>>
   readonly providerSchema: () => Promise<unknown>
+  /** Builds the provider executable for this machine and installs it (`provider install`). */
+  readonly installProvider: () => Promise<(options: InstallInput) => Promise<Installed>>
   /** Completes, with the signal's name, on Ctrl-C or SIGTERM. */
   readonly untilSignal: Effect.Effect<string>
   /** Receives the exit code of a command that failed. */
@@ -135,6 +138,16 @@ export interface EmulatorInput {
   readonly progressStep: number
   readonly log: boolean
   readonly debug: boolean
+}
+
+/**
+ * The flags of `provider install`, as parsed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InstallInput {
+  readonly dir: string | undefined
 }
 
 const duration = (name: string, fallback: string, description: string) =>
@@ -338,6 +351,41 @@ export const makeCli = (deps: CliDeps) => {
     ),
   )
 
+  const install = Command.make(
+    "install",
+    {
+      dir: Flag.String("dir").pipe(
+        Flag.withMetavar("DIR"),
+        Flag.withDescription(
+          "Install into this provider mirror directory (default ~/.terraform.d/plugins, which terraform init searches without any CLI configuration)",
+        ),
+        Flag.optional,
+      ),
+    },
+    (input) =>
+      Effect.flatMap(Effect.promise(handlers), (h) =>
+        h.installProvider(deps, { dir: Option.getOrUndefined(input.dir) }),
+      ),
+  ).pipe(
+    Command.withShortDescription("Install the Terraform provider for this machine, for terraform init"),
+    Command.withDescription(
+      "Build the provider as one self-contained executable for this machine (a Node 24 single executable: no node, npm package or working directory needed to run it) and install it into Terraform's implied local mirror, so that terraform init installs registry.terraform.io/atlas-flex/mongodbatlas with no CLI configuration and records its h1: hash in .terraform.lock.hcl. The first run fetches the pinned Node 24 from the npm registry.",
+    ),
+    Command.withExamples([
+      { command: `${programName} provider install`, description: "Install into ~/.terraform.d/plugins" },
+      {
+        command: `${programName} provider install --dir ./mirror`,
+        description: "Install into a filesystem_mirror directory of your own",
+      },
+    ]),
+  )
+
+  const provider = Command.make("provider").pipe(
+    Command.withShortDescription("Install the Terraform provider plugin (provider install)"),
+    Command.withDescription("The Terraform provider registry.terraform.io/atlas-flex/mongodbatlas."),
+    Command.withSubcommands([install]),
+  )
+
   return Command.make(programName).pipe(
     Command.withDescription(
       "Read MongoDB Atlas flex-cluster restore jobs from a shell, wait for them to finish, or run a local Atlas emulator to try it all offline.",
@@ -349,6 +397,6 @@ export const makeCli = (deps: CliDeps) => {
         description: "Then, in another shell, read a seeded job",
       },
     ]),
-    Command.withSubcommands([get, wait, emulator, schema]),
+    Command.withSubcommands([get, wait, emulator, schema, provider]),
   )
 }

@@ -20,8 +20,9 @@ import { checkRef } from "../atlas/FlexRestoreJobRef.js"
 import type { FlexRestoreJobRef } from "../atlas/FlexRestoreJobRef.js"
 import { FlexRestoreJobs } from "../atlas/FlexRestoreJobs.js"
 import type { FlexRestoreJobsShape } from "../atlas/FlexRestoreJobs.js"
+import { PROVIDER_SOURCE } from "../datasource/schema.js"
 import { EmulatorSeed } from "../emulator/seed.js"
-import type { CliDeps, EmulatorHandle, EmulatorInput, GetInput, WaitInput } from "./commands.js"
+import type { CliDeps, EmulatorHandle, EmulatorInput, GetInput, InstallInput, WaitInput } from "./commands.js"
 import { programName, seedSelectors } from "./commands.js"
 import { errorLine } from "./errorLine.js"
 import type { CommandFailure } from "./errorLine.js"
@@ -224,3 +225,44 @@ export const emulatorBanner = (running: EmulatorHandle): string => {
     "",
   ].join("\n")
 }
+
+/**
+ * `provider install`: build and install the provider, then say where it went
+ * and what to run next. A failure is one line naming the flag or the step.
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
+export const installProvider = (deps: CliDeps, input: InstallInput): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const install = yield* Effect.promise(deps.installProvider)
+    const result = yield* Effect.tryPromise({ try: () => install(input), catch: (cause) => cause })
+    const out = deps.io.stdout
+    out(
+      `Installed ${PROVIDER_SOURCE} ${result.version} (${result.platform}, ${(result.bytes / 1e6).toFixed(1)} MB, ${result.h1}) in ${(result.millis / 1000).toFixed(1)} s:\n` +
+        `  ${result.file}\n\n`,
+    )
+    if (result.implied) {
+      out(
+        `Terraform searches ${result.dir} without any CLI configuration. Next, in a configuration that requires\n` +
+          `source = "${PROVIDER_SOURCE}" (or "atlas-flex/mongodbatlas"), run:\n\n  terraform init\n`,
+      )
+    } else {
+      out(
+        `${result.dir} is not one of Terraform's implied mirror directories: name it in a CLI configuration file, e.g.\n\n` +
+          `  provider_installation {\n` +
+          `    filesystem_mirror {\n      path    = ${JSON.stringify(result.dir)}\n      include = ["${PROVIDER_SOURCE}"]\n    }\n` +
+          `    direct {\n      exclude = ["${PROVIDER_SOURCE}"]\n    }\n  }\n\n` +
+          `then run:\n\n  TF_CLI_CONFIG_FILE=/path/to/that.tfrc terraform init\n`,
+      )
+    }
+  }).pipe(
+    Effect.catch((cause: unknown) =>
+      Effect.sync(() => {
+        const message = cause instanceof Error ? cause.message : String(cause)
+        const tag = cause instanceof Error && cause.name === "InstallError" ? "InstallError" : "InstallFailed"
+        deps.io.stderr(`${programName}: ${tag}: ${message.replace(/\s+/g, " ").trim()}\n`)
+        deps.setExitCode(tag === "InstallError" ? ExitCode.Usage : ExitCode.Failure)
+      }),
+    ),
+  )

@@ -58,6 +58,10 @@ const code = await runCli(
     jobsLayer: async () => (await import("../atlas/layer.js")).FlexRestoreJobsLive.layerNode,
     startEmulator: async () => (await import("../emulator/index.js")).startEmulator,
     providerSchema: async () => (await import("../datasource/schema.js")).providerSchemaJson(),
+    installProvider: async () => {
+      const { installProvider } = await import("../release/ProviderInstall.js")
+      return (input) => installProvider({ dir: input.dir, env: process.env })
+    },
     untilSignal,
   },
   { signal: interrupt.signal },

@@ -53,6 +53,9 @@ describe("started by hand", () => {
     expect(p.stdout()).toBe("")
     expect(p.stderr()).toContain("This binary is a plugin")
     expect(p.stderr()).toContain("dev_overrides")
+    expect(p.stderr()).toContain(
+      "~/.terraform.d/plugins/registry.terraform.io/atlas-flex/mongodbatlas/<version>/<os>_<arch>/",
+    )
   })
 
   it("refuses to serve without Terraform's client certificate", async () => {

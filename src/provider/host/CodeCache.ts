@@ -39,24 +39,46 @@ export const loadCommonJs = (file: string): Loaded => {
   } catch {
     cachedData = undefined
   }
-  const script = new Script(
-    `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`,
-    {
-      filename: file,
-      ...(cachedData === undefined ? {} : { cachedData }),
-      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  return compileCommonJs({
+    source: readFileSync(file, "utf8"),
+    filename: file,
+    cachedData,
+    require: createRequire(file),
+    saveCache: (data) => {
+      // Rename into place: three plugin processes may start at once.
+      const temp = `${cacheFile}.${process.pid}`
+      writeFileSync(temp, data)
+      renameSync(temp, cacheFile)
     },
-  )
+  })
+}
+
+/**
+ * Compiles and runs CommonJS source, with `cachedData` as its code cache when
+ * given: the file loader above, and the single executable, whose bundles and
+ * caches are embedded assets (`src/provider/sea.ts`).
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const compileCommonJs = (options: {
+  readonly source: string
+  readonly filename: string
+  readonly cachedData: Buffer | undefined
+  readonly require: NodeJS.Require
+  readonly saveCache: (data: Buffer) => void
+}): Loaded => {
+  const { cachedData, filename } = options
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${options.source}\n})`, {
+    filename,
+    ...(cachedData === undefined ? {} : { cachedData }),
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  })
   const module = { exports: {} as any }
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file))
+  script.runInThisContext()(module.exports, options.require, module, filename, dirname(filename))
   return {
     exports: module.exports,
     cached: cachedData !== undefined && !script.cachedDataRejected,
-    writeCache: () => {
-      // Rename into place: three plugin processes may start at once.
-      const temp = `${cacheFile}.${process.pid}`
-      writeFileSync(temp, script.createCachedData())
-      renameSync(temp, cacheFile)
-    },
+    writeCache: () => options.saveCache(script.createCachedData()),
   }
 }

@@ -1,10 +1,10 @@
 /**
- * A gRPC server for unary calls over HTTP/2 (`Http2.ts`), following the gRPC
- * over HTTP/2 protocol (grpc/grpc `doc/PROTOCOL-HTTP2.md`). The plugin serves
- * only unary calls and Terraform starts it three times per plan, so this
- * replaces `@grpc/grpc-js`, whose server loads the whole client stack
- * (channels, resolvers, load balancers, channelz) and sets more of it up in
- * `bindAsync` (figures in this directory's README).
+ * A gRPC server for unary calls over `node:http2`, following the gRPC over
+ * HTTP/2 protocol (grpc/grpc `doc/PROTOCOL-HTTP2.md`). The plugin serves only
+ * unary calls and Terraform starts it three times per plan, so this replaces
+ * `@grpc/grpc-js`, whose server loads the whole client stack (channels,
+ * resolvers, load balancers, channelz) and sets more of it up in `bindAsync`
+ * (figures in this directory's README).
  *
  * Each call reads exactly one length-prefixed message, answers with one and
  * `grpc-status: 0` in the trailers, or with a Trailers-Only error. A client
@@ -13,12 +13,8 @@
  *
  * @since 0.1.0
  */
-import { createServer as createNetServer } from "node:net"
-import type { AddressInfo, Server as NetServer, Socket } from "node:net"
-import { createServer as createTlsServer } from "node:tls"
-import type { HeaderField } from "./Hpack.js"
-import { ErrorCode, ServerConnection } from "./Http2.js"
-import type { ServerStream } from "./Http2.js"
+import * as http2 from "node:http2"
+import type { AddressInfo } from "node:net"
 
 /**
  * The gRPC status codes this server answers with.
@@ -196,9 +192,9 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  * @category servers
  */
 export class GrpcServer {
-  readonly #server: NetServer
+  readonly #server: http2.Http2Server | http2.Http2SecureServer
   readonly #routes = new Map<string, Route>()
-  readonly #connections = new Set<ServerConnection>()
+  readonly #sessions = new Set<http2.ServerHttp2Session>()
   readonly #maxRequestBytes: number
   readonly #onError: NonNullable<GrpcServerOptions["onError"]>
 
@@ -206,36 +202,29 @@ export class GrpcServer {
     this.#maxRequestBytes = options.maxRequestBytes ?? 4 * 1024 * 1024
     this.#onError = options.onError ?? (() => {})
     const tls = options.tls
-    const connect = (socket: Socket) => {
-      const connection = new ServerConnection(socket, {
-        onStream: (stream) => this.#serve(stream),
-        onError: (error, where) => this.#onError(error, where),
-      })
-      this.#connections.add(connection)
-      void connection.closed.then(() => this.#connections.delete(connection))
-    }
-    if (tls === undefined) {
-      this.#server = createNetServer(connect)
-    } else {
-      const server = createTlsServer(
-        {
-          cert: tls.cert,
-          key: tls.key,
-          ca: tls.ca,
-          requestCert: true,
-          rejectUnauthorized: true,
-          ALPNProtocols: ["h2"],
-          minVersion: "TLSv1.2",
-        },
-        connect,
-      )
-      server.on("tlsClientError", (error: Error, socket: { destroy(): void }) => {
-        this.#onError(error, "tls")
-        socket.destroy()
-      })
-      this.#server = server
-    }
+    this.#server =
+      tls === undefined
+        ? http2.createServer()
+        : http2.createSecureServer({
+            cert: tls.cert,
+            key: tls.key,
+            ca: tls.ca,
+            requestCert: true,
+            rejectUnauthorized: true,
+            allowHTTP1: false,
+            minVersion: "TLSv1.2",
+          })
     this.#server.on("error", (error) => this.#onError(error, "server"))
+    this.#server.on("tlsClientError", (error: Error, socket: { destroy(): void }) => {
+      this.#onError(error, "tls")
+      socket.destroy()
+    })
+    this.#server.on("session", (session: http2.ServerHttp2Session) => {
+      this.#sessions.add(session)
+      session.on("close", () => this.#sessions.delete(session))
+      session.on("error", (error) => this.#onError(error, "session"))
+    })
+    this.#server.on("stream", (stream, headers) => this.#serve(stream, headers))
   }
 
   /**
@@ -270,7 +259,7 @@ export class GrpcServer {
   stop(graceMillis = 200): Promise<void> {
     return new Promise((resolve) => {
       const force = setTimeout(() => {
-        for (const connection of this.#connections) connection.destroy()
+        for (const session of this.#sessions) session.destroy()
         resolve()
       }, graceMillis)
       force.unref()
@@ -278,12 +267,12 @@ export class GrpcServer {
         clearTimeout(force)
         resolve()
       })
-      for (const connection of this.#connections) connection.close()
+      for (const session of this.#sessions) session.close()
     })
   }
 
-  #serve(stream: ServerStream): void {
-    const headers = stream.headers
+  #serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    stream.on("error", (error) => this.#onError(error, "stream"))
     if (headers[":method"] !== "POST") return respondHttp(stream, 405)
     // The spec's answer, so that a plain HTTP/2 client does not take a gRPC error for success.
     if (!headers["content-type"]?.startsWith("application/grpc")) return respondHttp(stream, 415)
@@ -299,23 +288,23 @@ export class GrpcServer {
       if (answered) return false
       answered = true
       clearTimeout(timer)
-      return !stream.closed
+      return !stream.destroyed && !stream.closed
     }
-    const fail = (code: number, message: string, extra: ReadonlyArray<HeaderField> = []) => {
+    const fail = (code: number, message: string, extra: http2.OutgoingHttpHeaders = {}) => {
       if (!settle()) return
       try {
         stream.respond(
-          [
-            [":status", "200"],
-            ["content-type", GRPC_CONTENT_TYPE],
+          {
+            ":status": 200,
+            "content-type": GRPC_CONTENT_TYPE,
             ...extra,
-            ["grpc-status", String(code)],
-            ["grpc-message", percentEncode(message.slice(0, 1024))],
-          ],
-          true,
+            "grpc-status": String(code),
+            "grpc-message": percentEncode(message.slice(0, 1024)),
+          },
+          { endStream: true },
         )
         // The request is of no more use: let the client stop sending it.
-        if (!clientDone) stream.reset(ErrorCode.NO_ERROR)
+        if (!clientDone) stream.close(http2.constants.NGHTTP2_NO_ERROR)
       } catch (error) {
         this.#onError(error as Error, "stream")
       }
@@ -326,15 +315,15 @@ export class GrpcServer {
       prefix[0] = 0
       prefix.writeUInt32BE(message.length, 1)
       try {
-        stream.respond(
-          [
-            [":status", "200"],
-            ["content-type", GRPC_CONTENT_TYPE],
-          ],
-          false,
-        )
-        stream.write(Buffer.concat([prefix, message]))
-        stream.end([["grpc-status", String(Status.OK)]])
+        stream.respond({ ":status": 200, "content-type": GRPC_CONTENT_TYPE }, { waitForTrailers: true })
+        stream.once("wantTrailers", () => {
+          try {
+            stream.sendTrailers({ "grpc-status": String(Status.OK) })
+          } catch (error) {
+            this.#onError(error as Error, "stream")
+          }
+        })
+        stream.end(Buffer.concat([prefix, message]))
       } catch (error) {
         this.#onError(error as Error, "stream")
       }
@@ -342,17 +331,17 @@ export class GrpcServer {
 
     let closed!: () => void
     const streamClosed = new Promise<void>((resolve) => (closed = resolve))
-    stream.onClose = () => {
+    stream.on("close", () => {
       closed()
       clearTimeout(timer)
       if (!answered) {
         answered = true
         controller.abort(new Error("the client cancelled the call"))
       }
-    }
+    })
     if (route === undefined) return fail(Status.UNIMPLEMENTED, `unknown method ${path}`)
 
-    const timeout = headers["grpc-timeout"]
+    const timeout = headers["grpc-timeout"]?.toString()
     if (timeout !== undefined) {
       const millis = parseTimeout(timeout)
       if (millis === undefined) return fail(Status.INTERNAL, `malformed grpc-timeout ${timeout}`)
@@ -367,7 +356,7 @@ export class GrpcServer {
     const chunks: Array<Buffer> = []
     let received = 0
     let length: number | undefined
-    stream.onData = (chunk) => {
+    stream.on("data", (chunk: Buffer) => {
       if (answered) return
       chunks.push(chunk)
       received += chunk.length
@@ -376,9 +365,9 @@ export class GrpcServer {
         const compressed = head[0]!
         length = head.readUInt32BE(1)
         if (compressed !== 0) {
-          const encoding = headers["grpc-encoding"] ?? "identity"
+          const encoding = headers["grpc-encoding"]?.toString() ?? "identity"
           return compressed === 1 && encoding !== "identity"
-            ? fail(Status.UNIMPLEMENTED, "compression is not supported", [["grpc-accept-encoding", "identity"]])
+            ? fail(Status.UNIMPLEMENTED, "compression is not supported", { "grpc-accept-encoding": "identity" })
             : fail(Status.INTERNAL, `compressed flag ${compressed} on a message with grpc-encoding ${encoding}`)
         }
         if (length > this.#maxRequestBytes) {
@@ -391,8 +380,8 @@ export class GrpcServer {
       if (length !== undefined && received > PREFIX_BYTES + length) {
         fail(Status.INTERNAL, "more than one request message in a unary call")
       }
-    }
-    stream.onEnd = () => {
+    })
+    stream.on("end", () => {
       clientDone = true
       if (answered) return
       if (length === undefined || received < PREFIX_BYTES + length) {
@@ -418,13 +407,13 @@ export class GrpcServer {
         },
         (error: unknown) => fail(Status.UNKNOWN, messageOf(error)),
       )
-    }
+    })
   }
 }
 
-const respondHttp = (stream: ServerStream, status: number) => {
+const respondHttp = (stream: http2.ServerHttp2Stream, status: number) => {
   try {
-    stream.respond([[":status", String(status)], ...(status === 405 ? [["allow", "POST"] as const] : [])], true)
+    stream.respond({ ":status": status, ...(status === 405 ? { allow: "POST" } : {}) }, { endStream: true })
   } catch {
     // The client went away first.
   }

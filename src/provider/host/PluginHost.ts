@@ -1,5 +1,5 @@
 /**
- * Hosts a go-plugin process's gRPC server (`GrpcServer`, over `Http2.ts`):
+ * Hosts a go-plugin process's gRPC server (`GrpcServer`, over `node:http2`):
  * mutual TLS on 127.0.0.1 with the one client certificate the host passed
  * (`PLUGIN_CLIENT_CERT`), the application's services it is given, go-plugin's
  * controller (Shutdown) and the health service, and the handshake line that

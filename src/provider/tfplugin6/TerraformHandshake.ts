@@ -36,7 +36,9 @@ export const ProtocolVersion = 6
 export const notStartedByTerraform = (source: string): string =>
   `This binary is a plugin. These are not meant to be executed directly.
 It is the Terraform provider ${source}, started by Terraform itself.
-To use it, point Terraform at its directory with a dev_overrides block in a CLI configuration file:
+To use it, put it where terraform init finds it: a provider mirror such as the implied
+~/.terraform.d/plugins/${source}/<version>/<os>_<arch>/. Or, while developing,
+point Terraform at its directory with a dev_overrides block in a CLI configuration file:
 
   provider_installation {
     dev_overrides {

@@ -1,0 +1,86 @@
+/**
+ * Helpers for the release tests: the release built once (and only when
+ * missing or stale), a zip reader and a PATH without `node`.
+ */
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs"
+import { join } from "node:path"
+import yauzl from "yauzl"
+import { buildRelease, currentRelease } from "../../scripts/release/release.js"
+import type { ReleaseBuild } from "../../scripts/release/release.js"
+import { runnerFor } from "../../src/release/ProviderBinary.js"
+import type { Arch } from "../../src/release/ProviderBinary.js"
+import { repoRoot } from "../provider/pluginProcess.js"
+
+/** Why arm64 cannot be built or run here, or undefined when it can. */
+export const arm64Missing = ((r) => (r.prefix === undefined ? r.missing : undefined))(runnerFor("arm64"))
+
+/**
+ * `release/` as `npm run release` writes it, built now if it is missing or
+ * older than the sources. Without qemu-user, only x64 (said loudly).
+ */
+export const ensureRelease = async (): Promise<ReleaseBuild> => {
+  const arches: Array<Arch> = arm64Missing === undefined ? ["x64", "arm64"] : ["x64"]
+  const current = currentRelease(repoRoot)
+  if (current !== undefined && arches.every((a) => current.archives.some((x) => x.arch === a))) return current
+  if (arm64Missing !== undefined) console.warn(`SKIPPING the arm64 release build: ${arm64Missing}`)
+  const build = await buildRelease({ root: repoRoot, arches })
+  console.warn(
+    `built release/ for the tests in ${build.millis} ms: ` +
+      build.archives.map((a) => `${a.zip} ${a.zipBytes} bytes (${a.buildMillis} ms)`).join(", "),
+  )
+  return build
+}
+
+export interface ZipEntry {
+  readonly name: string
+  /** Unix mode from the external attributes. */
+  readonly mode: number
+  readonly data: Buffer
+}
+
+/** Every entry of a zip, read with yauzl. */
+export const readZip = (file: string): Promise<Array<ZipEntry>> =>
+  new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (error, zip) => {
+      if (error) return reject(error)
+      const entries: Array<ZipEntry> = []
+      zip.on("error", reject)
+      zip.on("end", () => resolve(entries))
+      zip.on("entry", (entry: yauzl.Entry) => {
+        zip.openReadStream(entry, (err, stream) => {
+          if (err) return reject(err)
+          const chunks: Array<Buffer> = []
+          stream.on("data", (c: Buffer) => chunks.push(c))
+          stream.on("error", reject)
+          stream.on("end", () => {
+            entries.push({
+              name: entry.fileName,
+              mode: (entry.externalFileAttributes >>> 16) & 0o7777,
+              data: Buffer.concat(chunks),
+            })
+            zip.readEntry()
+          })
+        })
+      })
+      zip.readEntry()
+    })
+  })
+
+/** A directory holding only a link to `terraform`: a PATH on which there is no `node`. */
+export const pathWithoutNode = (root: string): string => {
+  const dir = mkdtempSync(join(root, "bin-"))
+  const terraform = (process.env["PATH"] ?? "")
+    .split(":")
+    .map((d) => join(d, "terraform"))
+    .find((f) => existsSync(f))
+  if (terraform === undefined) throw new Error("terraform is not on PATH")
+  symlinkSync(terraform, join(dir, "terraform"))
+  return dir
+}
+
+/** A fresh, empty HOME. */
+export const tempHome = (root: string): string => {
+  const home = join(root, "home")
+  mkdirSync(home, { recursive: true })
+  return home
+}
