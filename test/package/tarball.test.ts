@@ -114,7 +114,7 @@ describe("the packed tarball", () => {
         /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"'./\s,][^"'\s,]*)["']/g,
       )) {
         const spec = m[1]!
-        if (builtins.has(spec) || builtins.has(spec.split("/")[0]!)) continue
+        if (spec.startsWith("node:") || builtins.has(spec) || builtins.has(spec.split("/")[0]!)) continue
         imported.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!)
       }
     }
