@@ -461,3 +461,37 @@ describe("GrpcServer's codecs", () => {
     for (const bad of ["", "5", "m", "123456789S", "-1S", "1.5S", "1s"]) expect(parseTimeout(bad)).toBeUndefined()
   })
 })
+
+describe("listening", () => {
+  it("binds an IP address itself, and refuses a port that is taken with the bind's error", async () => {
+    const { port } = await start(false)
+    const taken = new GrpcServer()
+    await expect(taken.listen("127.0.0.1", port)).rejects.toMatchObject({ code: "EADDRINUSE" })
+    const c = grpcClient(port, "plaintext")
+    await expect(unary(c, "Echo", Buffer.from("ip")).result).resolves.toEqual(Buffer.from("echo:ip"))
+    c.close()
+  })
+
+  it("listens on a host name through net's listen", async () => {
+    const server = new GrpcServer().addService(echo, handlers)
+    servers.push(server)
+    const port = await server.listen("localhost")
+    expect(port).toBeGreaterThan(0)
+    const session = http2.connect(`http://localhost:${port}`)
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/test.Echo/Echo",
+      "content-type": "application/grpc",
+      te: "trailers",
+    })
+    const body = Buffer.from("name")
+    const header = Buffer.alloc(5)
+    header.writeUInt32BE(body.length, 1)
+    stream.end(Buffer.concat([header, body]))
+    const chunks: Array<Buffer> = []
+    stream.on("data", (c: Buffer) => chunks.push(c))
+    await new Promise((r) => stream.on("end", r))
+    session.close()
+    expect(Buffer.concat(chunks).subarray(5).toString()).toBe("echo:name")
+  })
+})
