@@ -289,7 +289,7 @@ const resolveAuth = (
       reason:
         `no Atlas credentials configured${half}: set MONGODB_ATLAS_ACCESS_TOKEN, ` +
         "or MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET, " +
-        "or MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY, or pass the auth option",
+        "or MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY",
     }),
   )
 }
@@ -325,7 +325,7 @@ export const checkBaseUrl = (
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return problem("an https:// URL")
   if (url.protocol === "http:" && !allowInsecureHttp && !isLoopback(url.hostname)) {
-    return problem("an https:// URL (plain http is only allowed to loopback, or with allowInsecureHttp: true)")
+    return problem("an https:// URL (plain http is allowed only to a loopback address)")
   }
   if (url.username || url.password) return problem("a URL without credentials in it")
   if (url.search || url.hash) return problem("a URL without query or fragment")

@@ -160,7 +160,8 @@ const duration = (name: string, fallback: string, description: string) =>
         const millis = parseDuration(text)
         return millis !== undefined && millis > 0 ? Option.some(millis) : Option.none()
       },
-      (text) => `"${text}" is not a positive duration such as 90s, 5m or 1h30m`,
+      // Shown after `Invalid value for flag --NAME: "TEXT". Expected: `.
+      () => "a positive duration such as 90s, 5m or 1h30m",
     ),
   )
 
@@ -208,7 +209,7 @@ const outputFlags = {
     Flag.withDescription("Retries after a 429, a 5xx, a network error or a timeout, with backoff (default 3)"),
     Flag.filterMap(
       (n) => (n >= 0 && n <= 20 ? Option.some(n) : Option.none()),
-      (n) => `${n} is not a number of retries from 0 to 20`,
+      () => "a whole number of retries from 0 to 20",
     ),
   ),
   debug: debugFlag,
@@ -315,7 +316,7 @@ export const makeCli = (deps: CliDeps) => {
       progressStep: duration(
         "progress-step",
         "2s",
-        `Time the progressing job (${EmulatorSeed.jobs.progressing}) spends in each of PENDING, QUEUED and RUNNING`,
+        `Time the progressing job (${EmulatorSeed.jobs.progressing}) spends in each of PENDING, QUEUED and RUNNING; it starts at a read and starts over after answering COMPLETED`,
       ),
       log: Flag.Boolean("log").pipe(
         Flag.withDefault(true),

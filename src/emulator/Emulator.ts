@@ -75,7 +75,11 @@ export interface EmulatorOptions {
   readonly host?: string
   /** Port to listen on. @default 0 - an ephemeral port */
   readonly port?: number
-  /** Time the progressing job spends in each of PENDING, QUEUED and RUNNING. @default 2000 */
+  /**
+   * Time the progressing job spends in each of PENDING, QUEUED and RUNNING.
+   * A run starts at a read and ends once COMPLETED has been answered; the next
+   * read starts a new one. @default 2000
+   */
   readonly progressStepMillis?: number
   /**
    * The token bucket in front of the restore-job endpoint, or `false` for none.
@@ -650,7 +654,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   })
   const port = (server.address() as AddressInfo).port
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
-  jobs = new SeededJobs(url, now(), options.progressStepMillis ?? 2000)
+  jobs = new SeededJobs(url, options.progressStepMillis ?? 2000)
 
   let stopping: Promise<void> | undefined
   return {

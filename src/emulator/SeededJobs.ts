@@ -46,7 +46,13 @@ const base = (id: string, snapshotSuffix: string) => ({
   snapshotId: snapshot(snapshotSuffix),
 })
 
-/** The phases the progressing job goes through, one per `progressStepMillis`. */
+/**
+ * The phases the progressing job goes through, one per `progressStepMillis`.
+ * A run starts at a read (not at the emulator's start) and ends once
+ * COMPLETED has been answered; the next read starts a new run. So every
+ * `wait` on it shows every phase, however long after the start and however
+ * many waits before it: a demo job, unlike a real one, restarts.
+ */
 const progression = ["PENDING", "QUEUED", "RUNNING", "COMPLETED"] as const
 
 /**
@@ -58,9 +64,11 @@ const progression = ["PENDING", "QUEUED", "RUNNING", "COMPLETED"] as const
 export class SeededJobs {
   constructor(
     private readonly baseUrl: string,
-    private readonly startedAt: number,
     private readonly progressStepMillis: number,
   ) {}
+
+  /** When the progressing job's current run started; undefined between runs. */
+  private startedAt: number | undefined
 
   lookup(group: string, name: string, restoreJobId: string, now: number): JobLookup {
     if (group === EmulatorSeed.forbiddenGroupId) return { _tag: "GroupForbidden" }
@@ -73,8 +81,9 @@ export class SeededJobs {
     return { _tag: "Found", job: Object.fromEntries(Object.entries(job).sort(([a], [b]) => (a < b ? -1 : 1))) }
   }
 
-  /** The phase of the progressing job at `now`. */
+  /** The phase of the progressing job at `now`; a call between runs starts one. */
   progressStatus(now: number): (typeof progression)[number] {
+    this.startedAt ??= now
     const step = Math.floor(Math.max(0, now - this.startedAt) / this.progressStepMillis)
     return progression[Math.min(step, progression.length - 1)]!
   }
@@ -155,7 +164,9 @@ export class SeededJobs {
         }
       case jobs.progressing: {
         const status = this.progressStatus(now)
-        const scheduled = this.startedAt
+        const scheduled = this.startedAt!
+        // Answering COMPLETED ends this run.
+        if (status === "COMPLETED") this.startedAt = undefined
         return {
           ...base(id, "05b1"),
           deliveryType: "RESTORE",

@@ -1,19 +1,26 @@
 /**
- * Every kind of answer the emulator gives on the restore-job endpoint,
- * checked against the official OpenAPI excerpt in
- * `../shared/atlas-openapi/flex-restore-job.openapi.json` (read at test time,
- * never copied) with Ajv: status, media type, body schema (enums, patterns,
- * date-time formats, required fields) and the documented headers.
+ * Every kind of answer the emulator gives on the restore-job endpoint, checked
+ * with Ajv for status, media type, body (enums, patterns, date-time formats,
+ * required fields) and the documented headers, against:
  *
- * Stricter than the spec: every object schema is closed
+ * 1. `flexRestoreJob.schema.json` beside this file: a JSON Schema this project
+ *    wrote from the endpoint's facts. Always.
+ * 2. The official OpenAPI excerpt, when the environment variable
+ *    `ATLAS_OPENAPI_SPEC` names it (`.ci/run` sets it when
+ *    `../shared/atlas-openapi/flex-restore-job.openapi.json` exists). The
+ *    excerpt is licensed CC BY-NC-SA, so it is read at test time and never
+ *    copied here. Without the variable that part is skipped, loudly.
+ *
+ * Both are stricter than the spec: every object schema is closed
  * (`additionalProperties: false`), so a field the spec does not name fails.
  *
- * Deliberate deviations, each mirroring real Atlas (../shared/ATLAS-FACTS.md):
+ * Deliberate deviations, each mirroring real Atlas:
  * - `ApiError.parameters`: the spec says an array of objects; Atlas sends
- *   strings and numbers. Those item errors, and only those, are tolerated, and
- *   the items are then checked to be strings or numbers.
+ *   strings and numbers. Our schema says so; against the official one those
+ *   item errors, and only those, are tolerated, and the items are then
+ *   checked to be strings or numbers.
  * - Statuses the operation does not list: 406 (Atlas answers it to an
- *   unacceptable Accept) and 405; their bodies are still checked as `ApiError`.
+ *   unacceptable Accept) and 405; their bodies are still checked as errors.
  * - `envelope=true`: the spec describes the envelope only in words; the
  *   wrapper is checked here to be exactly `{status, content}` with `content`
  *   valid for `status`.
@@ -24,10 +31,60 @@ import addFormatsModule from "ajv-formats"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EmulatorSeed, startEmulator, type RunningEmulator } from "../../src/emulator/index.js"
 import { accept, jobPath, manualClock } from "./helpers.js"
+import ownSchema from "./flexRestoreJob.schema.json" with { type: "json" }
 
-const specUrl = new URL("../../../shared/atlas-openapi/flex-restore-job.openapi.json", import.meta.url)
-const spec = JSON.parse(readFileSync(specUrl, "utf8")) as Record<string, any>
-const operation = spec.paths["/api/atlas/v2/groups/{groupId}/flexClusters/{name}/backup/restoreJobs/{restoreJobId}"].get
+const versioned = "application/vnd.atlas.2024-11-13+json"
+
+// ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (
+  ajv: Ajv,
+) => Ajv
+
+/** What the test asks of a description of the endpoint, whichever it is. */
+interface Checker {
+  readonly name: string
+  /** The errors of one body answered with `status` and `mediaType`; empty when valid. */
+  readonly validateBody: (status: number, mediaType: string, body: unknown, prefix?: string) => Array<string>
+  /** The documented headers of `status`, each with its value's check. */
+  readonly headers: (status: number) => Record<string, (value: number) => boolean>
+  /** The restore-job schema. */
+  readonly job: ValidateFunction
+}
+
+const errorsOf = (validate: ValidateFunction, ignore: (e: ErrorObject) => boolean = () => false) =>
+  (validate.errors ?? [])
+    .filter((e) => !ignore(e))
+    .map((e) => `${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`)
+
+/** Our own schema: a versioned restore job for 200, an API error for everything else. */
+const ownChecker = (): Checker => {
+  const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true })
+  addFormats(ajv)
+  ajv.addSchema(ownSchema)
+  const get = (name: string) => ajv.getSchema(`${ownSchema.$id}#/definitions/${name}`)!
+  const job = get("restoreJob")
+  const apiError = get("apiError")
+  const count = get("countHeader")
+  const counted = (names: Array<string>) => Object.fromEntries(names.map((n) => [n, (v: number) => count(v) === true]))
+  return {
+    name: "our JSON Schema (flexRestoreJob.schema.json)",
+    job,
+    validateBody: (status, mediaType, body) => {
+      const expected = status === 200 ? versioned : "application/json"
+      if (mediaType !== expected) return [`${status} must be ${expected}, not ${mediaType}`]
+      const validate = status === 200 ? job : apiError
+      if (!validate(body)) return errorsOf(validate)
+      if (status !== 200 && (body as { error: number }).error !== status) return [`/error is not ${status}`]
+      return []
+    },
+    headers: (status) =>
+      status === 200
+        ? counted(["RateLimit-Limit", "RateLimit-Remaining"])
+        : status === 429
+          ? counted(["RateLimit-Limit", "RateLimit-Remaining", "Retry-After"])
+          : {},
+  }
+}
 
 /**
  * Closes every object schema that names its properties, and points the spec's
@@ -50,46 +107,55 @@ const close = (node: unknown): unknown => {
 const mapValues = (o: object, f: (v: unknown) => unknown) =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]))
 
-// ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (
-  ajv: Ajv,
-) => Ajv
-
-const ajv = new Ajv({ strict: true, allErrors: true })
-addFormats(ajv)
-// OpenAPI 3.0 annotations and the spec's own extensions: known, not validated.
-ajv.addVocabulary(["example", "externalDocs", "x-xgen-version", "x-xgen-docs-url"])
-ajv.addSchema({ $id: "atlas", $defs: mapValues(spec.components.schemas, close) })
-
-const schemaFor = (ref: string): ValidateFunction => {
-  const name = ref.replace("#/components/schemas/", "")
-  return ajv.getSchema(`atlas#/$defs/${name}`)!
+/** The official OpenAPI excerpt at `path`, read now, never copied. */
+const officialChecker = (path: string): Checker => {
+  const spec = JSON.parse(readFileSync(path, "utf8")) as Record<string, any>
+  const operation =
+    spec.paths["/api/atlas/v2/groups/{groupId}/flexClusters/{name}/backup/restoreJobs/{restoreJobId}"].get
+  const ajv = new Ajv({ strict: true, allErrors: true })
+  addFormats(ajv)
+  // OpenAPI 3.0 annotations and the spec's own extensions: known, not validated.
+  ajv.addVocabulary(["example", "externalDocs", "x-xgen-version", "x-xgen-docs-url"])
+  ajv.addSchema({ $id: "atlas", $defs: mapValues(spec.components.schemas, close) })
+  const schemaFor = (ref: string): ValidateFunction =>
+    ajv.getSchema(`atlas#/$defs/${ref.replace("#/components/schemas/", "")}`)!
+  const resolveResponse = (status: number): Record<string, any> | undefined => {
+    const entry = operation.responses[String(status)]
+    if (entry === undefined) return undefined
+    return entry.$ref ? spec.components.responses[entry.$ref.replace("#/components/responses/", "")] : entry
+  }
+  const isParameterItem = (e: ErrorObject, prefix: string) =>
+    new RegExp(`^${prefix}/parameters/\\d+$`).test(e.instancePath) && e.keyword === "type"
+  return {
+    name: `the official OpenAPI excerpt (${path})`,
+    job: schemaFor("#/components/schemas/FlexBackupRestoreJob20241113"),
+    validateBody: (status, mediaType, body, prefix = "") => {
+      const response = resolveResponse(status)
+      const content =
+        response?.content?.[mediaType] ??
+        (status >= 400 ? { schema: { $ref: "#/components/schemas/ApiError" } } : undefined)
+      if (content === undefined) return [`no ${mediaType} body documented for ${status}`]
+      const validate = schemaFor(content.schema.$ref)
+      return validate(body) ? [] : errorsOf(validate, (e) => isParameterItem(e, prefix))
+    },
+    headers: (status) =>
+      mapValues(resolveResponse(status)?.headers ?? {}, (ref) => {
+        const schema =
+          spec.components.headers[(ref as { $ref: string }).$ref.replace("#/components/headers/", "")].schema
+        return (value: number) => ajv.validate(schema, value)
+      }) as Record<string, (value: number) => boolean>,
+  }
 }
 
-const resolveResponse = (status: number): Record<string, any> | undefined => {
-  const entry = operation.responses[String(status)]
-  if (entry === undefined) return undefined
-  return entry.$ref ? spec.components.responses[entry.$ref.replace("#/components/responses/", "")] : entry
+const officialSpec = process.env.ATLAS_OPENAPI_SPEC
+if (!officialSpec) {
+  console.warn(
+    "\n*** conformance: SKIPPING the check against the official OpenAPI excerpt: ATLAS_OPENAPI_SPEC is not set " +
+      "(.ci/run sets it when ../shared/atlas-openapi/flex-restore-job.openapi.json exists). " +
+      "Our own JSON Schema of the endpoint is still checked. ***\n",
+  )
 }
-
-const headerSchema = (ref: string) => spec.components.headers[ref.replace("#/components/headers/", "")].schema
-
-const isParameterItem = (e: ErrorObject, prefix: string) =>
-  new RegExp(`^${prefix}/parameters/\\d+$`).test(e.instancePath) && e.keyword === "type"
-
-/** Validates one body against the schema of `status`; returns the remaining errors. */
-const validateBody = (status: number, mediaType: string, body: unknown, prefix = ""): Array<string> => {
-  const response = resolveResponse(status)
-  const content =
-    response?.content?.[mediaType] ??
-    (status >= 400 ? { schema: { $ref: "#/components/schemas/ApiError" } } : undefined)
-  if (content === undefined) return [`no ${mediaType} body documented for ${status}`]
-  const validate = schemaFor(content.schema.$ref)
-  if (validate(body)) return []
-  return (validate.errors ?? [])
-    .filter((e) => !isParameterItem(e, prefix))
-    .map((e) => `${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`)
-}
+const checkers: Array<Checker> = [ownChecker(), ...(officialSpec ? [officialChecker(officialSpec)] : [])]
 
 interface Case {
   readonly name: string
@@ -129,7 +195,8 @@ const cases: ReadonlyArray<Case> = [
   { name: "406 Accept", path: jobPath(jobs.completed), status: 406, headers: { accept: "application/json" } },
 ]
 
-describe("emulator: conformance to the official spec", () => {
+describe.each(checkers)("emulator: conformance to $name", (checker) => {
+  const { validateBody } = checker
   const clock = manualClock()
   let emulator: RunningEmulator
   const fetchCase = (c: Pick<Case, "path" | "headers" | "auth">) =>
@@ -149,15 +216,14 @@ describe("emulator: conformance to the official spec", () => {
   const checkPlain = async (response: Response, status: number, prefix = "") => {
     expect(response.status).toBe(status)
     const mediaType = response.headers.get("content-type")!.split(";")[0]!
-    if (status === 200) expect(mediaType).toBe("application/vnd.atlas.2024-11-13+json")
+    if (status === 200) expect(mediaType).toBe(versioned)
     else expect(mediaType).toBe("application/json")
     const body = (await response.json()) as Record<string, unknown>
     expect(validateBody(status, mediaType, body, prefix)).toEqual([])
-    for (const [name, ref] of Object.entries(resolveResponse(status)?.headers ?? {})) {
+    for (const [name, check] of Object.entries(checker.headers(status))) {
       const value = response.headers.get(name)
       expect(value, `header ${name}`).not.toBeNull()
-      const schema = headerSchema((ref as { $ref: string }).$ref)
-      expect(ajv.validate(schema, Number(value)), `header ${name}: ${value}`).toBe(true)
+      expect(check(Number(value)), `header ${name}: ${value}`).toBe(true)
     }
     if (status >= 400) {
       expect(response.headers.get("x-error-code")).toBe(body.errorCode)
@@ -178,7 +244,7 @@ describe("emulator: conformance to the official spec", () => {
       const wrapped = (await response.json()) as { status: number; content: unknown }
       expect(Object.keys(wrapped).sort()).toEqual(["content", "status"])
       expect(wrapped.status).toBe(c.status)
-      const mediaType = c.status === 200 ? "application/vnd.atlas.2024-11-13+json" : "application/json"
+      const mediaType = c.status === 200 ? versioned : "application/json"
       expect(validateBody(c.status, mediaType, wrapped.content)).toEqual([])
     },
   )
@@ -208,7 +274,7 @@ describe("emulator: conformance to the official spec", () => {
   })
 
   it("the seeded jobs cover every documented status and delivery type", async () => {
-    const job = schemaFor("#/components/schemas/FlexBackupRestoreJob20241113").schema as Record<string, any>
+    const job = checker.job.schema as Record<string, any>
     const seen = { status: new Set<string>(), deliveryType: new Set<string>() }
     for (const id of Object.values(jobs)) {
       const body = (await (await fetchCase({ path: jobPath(id) })).json()) as Record<string, string>
@@ -237,7 +303,7 @@ describe("emulator: conformance to the official spec", () => {
   })
 
   it("the checker itself rejects what the spec forbids", () => {
-    const job = schemaFor("#/components/schemas/FlexBackupRestoreJob20241113")
+    const job = checker.job
     expect(job({ status: "CANCELLED" })).toBe(false)
     expect(job({ deliveryType: "EMAIL" })).toBe(false)
     expect(job({ restoreFinishedDate: "yesterday" })).toBe(false)
@@ -252,3 +318,9 @@ describe("emulator: conformance to the official spec", () => {
     ).not.toEqual([])
   })
 })
+
+if (!officialSpec) {
+  describe("emulator: conformance to the official OpenAPI excerpt", () => {
+    it.skip("SKIPPED: ATLAS_OPENAPI_SPEC is not set (it names ../shared/atlas-openapi/flex-restore-job.openapi.json, CC BY-NC-SA, never copied here)", () => {})
+  })
+}

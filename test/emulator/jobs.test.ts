@@ -91,7 +91,7 @@ describe("emulator: restore jobs", () => {
     }
   })
 
-  it("moves the progressing job PENDING → QUEUED → RUNNING → COMPLETED as time passes", async () => {
+  it("moves the progressing job PENDING → QUEUED → RUNNING → COMPLETED as time passes, then starts over", async () => {
     const seen: Array<string> = []
     const emu = await startEmulator({ now: clock.now, progressStepMillis: 1000 })
     try {
@@ -108,7 +108,28 @@ describe("emulator: restore jobs", () => {
     } finally {
       await emu.stop()
     }
-    expect(seen).toEqual(["PENDING", "QUEUED", "RUNNING", "COMPLETED", "COMPLETED"])
+    expect(seen).toEqual(["PENDING", "QUEUED", "RUNNING", "COMPLETED", "PENDING"])
+  })
+
+  it("starts the progressing job at its first read, however long after the emulator's start", async () => {
+    const emu = await startEmulator({ now: clock.now, progressStepMillis: 1000 })
+    const read = async () =>
+      (await (
+        await fetch(emu.url + jobPath(jobs.progressing), {
+          headers: { accept, authorization: `Bearer ${emu.credentials.accessToken}` },
+        })
+      ).json()) as { status: string; restoreScheduledDate: string }
+    try {
+      clock.advance(3_600_000)
+      const firstReadAt = clock.now()
+      const first = await read()
+      expect(first.status).toBe("PENDING")
+      expect(Date.parse(first.restoreScheduledDate)).toBe(firstReadAt)
+      clock.advance(1000)
+      expect((await read()).status).toBe("QUEUED")
+    } finally {
+      await emu.stop()
+    }
   })
 
   it("moves on real time too (progressStepMillis)", async () => {

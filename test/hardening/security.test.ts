@@ -35,7 +35,15 @@ import { encode } from "@msgpack/msgpack"
 import { cli, ensureBuilt } from "../cli/built.js"
 import { buildPlugin, clientCertificate, startPlugin, terraformEnv } from "../provider/pluginProcess.js"
 import type { BuiltPlugin } from "../provider/pluginProcess.js"
-import { baseEnv, cliConfig, mainTf, runTerraform, terraformVersion, workdir } from "../provider/terraform.js"
+import {
+  baseEnv,
+  cliConfig,
+  mainTf,
+  runTerraform,
+  terraformSuiteTitle,
+  terraformVersion,
+  workdir,
+} from "../provider/terraform.js"
 import { countingClient, pool, refOf, Secrets, secretCredentials, startScriptServer, tagOf } from "./support.js"
 import type { Mode } from "./support.js"
 
@@ -699,11 +707,6 @@ describe("secret scan: synthesized cdktf JSON and synth-time lookups", () => {
 // ---- the plugin and Terraform ---------------------------------------------------------------------------------------
 
 const tfVersion = terraformVersion()
-if (tfVersion === undefined) {
-  console.warn(
-    "\n!!! terraform is not on PATH: the hardening scan of Terraform output, logs and state is SKIPPED. Install terraform >= 1.11 to run it. !!!\n",
-  )
-}
 
 describe("the plugin listens on loopback only", () => {
   let plugin: BuiltPlugin
@@ -738,131 +741,138 @@ describe("the plugin listens on loopback only", () => {
     }
   })
 
-  describe.skipIf(tfVersion === undefined)(`secret scan: terraform ${tfVersion} output, provider log and state`, () => {
-    let emulator: RunningEmulator
-    let stranger: Stranger
-    let root: string
-    let cliFile: string
-    beforeAll(async () => {
-      emulator = await startEmulator({ credentials: secretCredentials })
-      stranger = await startStranger("127.0.0.2")
-      emulator.setFaults([
-        { match: { path: "66a00000000000000000f500" }, status: 500 },
-        { match: { path: "66a00000000000000000f503" }, html: true, status: 200 },
-        {
-          match: { path: "66a00000000000000000f504" },
-          status: 307,
-          body: "",
-          headers: { location: `${stranger.url}/api/atlas/v2/x` },
-        },
-      ])
-      root = mkdtempSync(join(tmpdir(), "hardening-tf-"))
-      cliFile = cliConfig(root, plugin.binDir)
-    })
-    afterAll(async () => {
-      await emulator?.stop()
-      await stranger?.stop()
-      if (root) rmSync(root, { recursive: true, force: true })
-    })
+  describe.skipIf(tfVersion === undefined)(
+    terraformSuiteTitle(tfVersion, (v) => `secret scan: terraform ${v} output, provider log and state`),
+    () => {
+      let emulator: RunningEmulator
+      let stranger: Stranger
+      let root: string
+      let cliFile: string
+      beforeAll(async () => {
+        emulator = await startEmulator({ credentials: secretCredentials })
+        stranger = await startStranger("127.0.0.2")
+        emulator.setFaults([
+          { match: { path: "66a00000000000000000f500" }, status: 500 },
+          { match: { path: "66a00000000000000000f503" }, html: true, status: 200 },
+          {
+            match: { path: "66a00000000000000000f504" },
+            status: 307,
+            body: "",
+            headers: { location: `${stranger.url}/api/atlas/v2/x` },
+          },
+        ])
+        root = mkdtempSync(join(tmpdir(), "hardening-tf-"))
+        cliFile = cliConfig(root, plugin.binDir)
+      })
+      afterAll(async () => {
+        await emulator?.stop()
+        await stranger?.stop()
+        if (root) rmSync(root, { recursive: true, force: true })
+      })
 
-    const blocks = (): Record<string, { block: string; env: Record<string, string> }> => ({
-      "api key in the block": {
-        block: `  base_url = "${emulator.url}"\n  public_key = "${emulator.credentials.publicKey}"\n  private_key = "${Secrets.privateKey}"`,
-        env: {},
-      },
-      "service account from the environment": {
-        block: "",
-        env: {
-          MONGODB_ATLAS_BASE_URL: emulator.url,
-          MONGODB_ATLAS_CLIENT_ID: emulator.credentials.clientId,
-          MONGODB_ATLAS_CLIENT_SECRET: Secrets.clientSecret,
+      const blocks = (): Record<string, { block: string; env: Record<string, string> }> => ({
+        "api key in the block": {
+          block: `  base_url = "${emulator.url}"\n  public_key = "${emulator.credentials.publicKey}"\n  private_key = "${Secrets.privateKey}"`,
+          env: {},
         },
-      },
-      "access token in the block": {
-        block: `  base_url = "${emulator.url}"\n  access_token = "${Secrets.accessToken}"`,
-        env: {},
-      },
-      "wrong api key in the block": {
-        block: `  base_url = "${emulator.url}"\n  public_key = "${emulator.credentials.publicKey}"\n  private_key = "${Wrong.privateKey}"`,
-        env: {},
-      },
-    })
+        "service account from the environment": {
+          block: "",
+          env: {
+            MONGODB_ATLAS_BASE_URL: emulator.url,
+            MONGODB_ATLAS_CLIENT_ID: emulator.credentials.clientId,
+            MONGODB_ATLAS_CLIENT_SECRET: Secrets.clientSecret,
+          },
+        },
+        "access token in the block": {
+          block: `  base_url = "${emulator.url}"\n  access_token = "${Secrets.accessToken}"`,
+          env: {},
+        },
+        "wrong api key in the block": {
+          block: `  base_url = "${emulator.url}"\n  public_key = "${emulator.credentials.publicKey}"\n  private_key = "${Wrong.privateKey}"`,
+          env: {},
+        },
+      })
 
-    it("apply and plan over success and error paths show no secret anywhere", async () => {
-      const runs: Array<() => Promise<string>> = []
-      for (const [name, { block, env }] of Object.entries(blocks())) {
-        // Every error path once across the modes, success in each: seven terraform runs, not twenty.
-        const jobs = {
-          "api key in the block": [EmulatorSeed.jobs.completed, "66a00000000000000000f500", "66a00000000000000000f504"],
-          "service account from the environment": [EmulatorSeed.jobs.completed, "66a00000000000000000f503"],
-          "access token in the block": [EmulatorSeed.jobs.completed],
-          "wrong api key in the block": [EmulatorSeed.jobs.completed],
-        }[name]!
-        for (const job of jobs) {
-          runs.push(async () => {
-            const dir = workdir(root, mainTf(block, { restore_job_id: job }))
-            const log = join(dir, "provider.log")
-            const tfEnv = { ...baseEnv(cliFile, dir), ...env, TF_LOG_PROVIDER: "trace", TF_LOG_PATH: log }
-            const apply = await runTerraform(dir, ["apply", "-auto-approve", "-no-color"], tfEnv)
-            const ok = name !== "wrong api key in the block" && job === EmulatorSeed.jobs.completed
-            expect(apply.code, `${name} ${job}: ${apply.stderr}`).toBe(ok ? 0 : 1)
-            const output = ok ? await runTerraform(dir, ["output", "-json"], tfEnv) : { stdout: "", stderr: "" }
-            const read = (file: string) => {
-              try {
-                return readFileSync(join(dir, file), "utf8")
-              } catch {
-                return ""
+      it("apply and plan over success and error paths show no secret anywhere", async () => {
+        const runs: Array<() => Promise<string>> = []
+        for (const [name, { block, env }] of Object.entries(blocks())) {
+          // Every error path once across the modes, success in each: seven terraform runs, not twenty.
+          const jobs = {
+            "api key in the block": [
+              EmulatorSeed.jobs.completed,
+              "66a00000000000000000f500",
+              "66a00000000000000000f504",
+            ],
+            "service account from the environment": [EmulatorSeed.jobs.completed, "66a00000000000000000f503"],
+            "access token in the block": [EmulatorSeed.jobs.completed],
+            "wrong api key in the block": [EmulatorSeed.jobs.completed],
+          }[name]!
+          for (const job of jobs) {
+            runs.push(async () => {
+              const dir = workdir(root, mainTf(block, { restore_job_id: job }))
+              const log = join(dir, "provider.log")
+              const tfEnv = { ...baseEnv(cliFile, dir), ...env, TF_LOG_PROVIDER: "trace", TF_LOG_PATH: log }
+              const apply = await runTerraform(dir, ["apply", "-auto-approve", "-no-color"], tfEnv)
+              const ok = name !== "wrong api key in the block" && job === EmulatorSeed.jobs.completed
+              expect(apply.code, `${name} ${job}: ${apply.stderr}`).toBe(ok ? 0 : 1)
+              const output = ok ? await runTerraform(dir, ["output", "-json"], tfEnv) : { stdout: "", stderr: "" }
+              const read = (file: string) => {
+                try {
+                  return readFileSync(join(dir, file), "utf8")
+                } catch {
+                  return ""
+                }
               }
-            }
-            const everything = [
-              apply.stdout,
-              apply.stderr,
-              output.stdout,
-              output.stderr,
-              read("terraform.tfstate"),
-              read("provider.log"),
-            ].join("\n")
-            if (ok) expect(read("terraform.tfstate")).toContain(EmulatorSeed.jobs.completed)
-            return leaked(everything)
-              .map((s) => `${name} / ${job}: ${s}`)
-              .join("\n")
-          })
+              const everything = [
+                apply.stdout,
+                apply.stderr,
+                output.stdout,
+                output.stderr,
+                read("terraform.tfstate"),
+                read("provider.log"),
+              ].join("\n")
+              if (ok) expect(read("terraform.tfstate")).toContain(EmulatorSeed.jobs.completed)
+              return leaked(everything)
+                .map((s) => `${name} / ${job}: ${s}`)
+                .join("\n")
+            })
+          }
         }
-      }
-      const leaks = (await pool(4, runs)).filter(Boolean)
-      expect(leaks).toEqual([])
-      for (const request of stranger.seen) expect(request.headers.authorization).toBeUndefined()
-    }, 120_000)
+        const leaks = (await pool(4, runs)).filter(Boolean)
+        expect(leaks).toEqual([])
+        for (const request of stranger.seen) expect(request.headers.authorization).toBeUndefined()
+      }, 120_000)
 
-    it("a server echoing the token, and a base URL with a password: masked in diagnostics and TF_LOG logs", async () => {
-      // Here the messages really carry the secrets (issue 11): the scans above pass even if nothing is masked.
-      const echo = await startScriptServer(() => ({
-        status: 400,
-        body: { error: 400, errorCode: "INVALID", detail: `token ${Secrets.accessToken} is not valid here` },
-      }))
-      const password = "URLPASS-tf-8b1e-secret"
-      try {
-        // From the environment: terraform itself quotes the configuration line a diagnostic points at.
-        const cases = [
-          { env: { MONGODB_ATLAS_BASE_URL: echo.url }, shows: "<redacted>" },
-          { env: { MONGODB_ATLAS_BASE_URL: echo.url.replace("http://", `http://user:${password}@`) }, shows: "***@" },
-        ]
-        for (const { env, shows } of cases) {
-          const block = `  access_token = "${Secrets.accessToken}"`
-          const dir = workdir(root, mainTf(block, { restore_job_id: EmulatorSeed.jobs.completed }))
-          const log = join(dir, "terraform.log")
-          const tfEnv = { ...baseEnv(cliFile, dir), ...env, TF_LOG: "trace", TF_LOG_PATH: log }
-          const plan = await runTerraform(dir, ["plan", "-no-color"], tfEnv)
-          expect(plan.code, plan.stderr).toBe(1)
-          const everything = [plan.stdout, plan.stderr, readFileSync(log, "utf8")].join("\n")
-          expect(plan.stderr).toContain(shows)
-          for (const secret of [...leaked(everything), password]) expect(everything).not.toContain(secret)
+      it("a server echoing the token, and a base URL with a password: masked in diagnostics and TF_LOG logs", async () => {
+        // Here the messages really carry the secrets (issue 11): the scans above pass even if nothing is masked.
+        const echo = await startScriptServer(() => ({
+          status: 400,
+          body: { error: 400, errorCode: "INVALID", detail: `token ${Secrets.accessToken} is not valid here` },
+        }))
+        const password = "URLPASS-tf-8b1e-secret"
+        try {
+          // From the environment: terraform itself quotes the configuration line a diagnostic points at.
+          const cases = [
+            { env: { MONGODB_ATLAS_BASE_URL: echo.url }, shows: "<redacted>" },
+            { env: { MONGODB_ATLAS_BASE_URL: echo.url.replace("http://", `http://user:${password}@`) }, shows: "***@" },
+          ]
+          for (const { env, shows } of cases) {
+            const block = `  access_token = "${Secrets.accessToken}"`
+            const dir = workdir(root, mainTf(block, { restore_job_id: EmulatorSeed.jobs.completed }))
+            const log = join(dir, "terraform.log")
+            const tfEnv = { ...baseEnv(cliFile, dir), ...env, TF_LOG: "trace", TF_LOG_PATH: log }
+            const plan = await runTerraform(dir, ["plan", "-no-color"], tfEnv)
+            expect(plan.code, plan.stderr).toBe(1)
+            const everything = [plan.stdout, plan.stderr, readFileSync(log, "utf8")].join("\n")
+            expect(plan.stderr).toContain(shows)
+            for (const secret of [...leaked(everything), password]) expect(everything).not.toContain(secret)
+          }
+          // The echo was reached once (the base URL with a password sends nothing).
+          expect(echo.requests).toHaveLength(1)
+        } finally {
+          await echo.stop()
         }
-        // The echo was reached once (the base URL with a password sends nothing).
-        expect(echo.requests).toHaveLength(1)
-      } finally {
-        await echo.stop()
-      }
-    }, 120_000)
-  })
+      }, 120_000)
+    },
+  )
 })

@@ -28,6 +28,18 @@ export const terraformVersion = (): string | undefined => {
   }
 }
 
+/**
+ * A title for a suite that needs terraform: as given when it is installed;
+ * otherwise one that says the suite is SKIPPED and why, also printed on
+ * stderr, so a run without terraform never passes quietly.
+ */
+export const terraformSuiteTitle = (version: string | undefined, title: (version: string) => string): string => {
+  if (version !== undefined) return title(version)
+  const skipped = `SKIPPED (terraform is not on PATH; install terraform >= 1.11 to run it): ${title(">= 1.11")}`
+  console.warn(`\n!!! ${skipped} !!!\n`)
+  return skipped
+}
+
 /** Writes a CLI configuration that serves our provider from `binDir`; returns its path. */
 export const cliConfig = (dir: string, binDir: string): string => {
   const file = join(dir, "cli.tfrc")
