@@ -321,8 +321,9 @@ export class GrpcServer {
           },
           { endStream: true },
         )
-        // The request is of no more use: let the client stop sending it.
-        if (!clientDone) stream.close(http2.constants.NGHTTP2_NO_ERROR)
+        // The request is of no more use: let the client stop sending it. Reset on the next turn, once the answer's
+        // HEADERS are out: Node 22 sent the RST_STREAM first, and the client saw INTERNAL instead of the status.
+        if (!clientDone) setImmediate(() => stream.close(http2.constants.NGHTTP2_NO_ERROR))
       } catch (error) {
         this.#onError(error as Error, "stream")
       }
