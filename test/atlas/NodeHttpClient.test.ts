@@ -11,8 +11,8 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Effect, Exit, ManagedRuntime, Option, Stream } from "effect"
-import { HttpClient, HttpClientError } from "effect/http"
+import { Effect, Exit, Fiber, ManagedRuntime, Option, Stream } from "effect"
+import { HttpBody, HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
 import type { HttpClientResponse } from "effect/http"
 import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
 import { FlexRestoreJobsLive } from "../../src/atlas/layer.js"
@@ -363,5 +363,257 @@ describe("NodeHttpClient ca", () => {
     expect(reasonOf(await fetchText([other]))).toBe("TransportError")
     const exit = await fetchText([other, trusted])
     expect(Exit.isSuccess(exit) ? exit.value : exit).toBe("over tls")
+  })
+})
+
+/** A server that keeps an idle keep-alive socket open for a minute: only the client closes it sooner. */
+const keepIdle = (handler: Route): http.Server => {
+  const server = http.createServer(handler)
+  server.keepAliveTimeout = 60_000
+  return server
+}
+
+describe("NodeHttpClient details", () => {
+  let server: TestServer
+  const big = Array.from({ length: 40_000 }, (_, i) => String(i % 10)).join("") + "é".repeat(50_000)
+  beforeAll(async () => {
+    server = await serve((req, res) => {
+      const path = new URL(req.url ?? "/", "http://x").pathname
+      if (path === "/echo") {
+        const chunks: Array<Buffer> = []
+        req.on("data", (c: Buffer) => chunks.push(c))
+        req.on("end", () => {
+          res.writeHead(200, { "content-type": "text/plain" })
+          res.end(`${req.method} ${Buffer.concat(chunks).toString("utf8")}`)
+        })
+      } else if (path === "/big") {
+        res.writeHead(200, { "content-type": "text/plain" })
+        res.end(big)
+      } else if (path === "/not-modified") {
+        res.writeHead(304)
+        res.end()
+      } else if (path === "/empty") {
+        res.writeHead(204)
+        res.end()
+      } else if (path === "/bom") {
+        res.writeHead(200, { "content-type": "application/x-www-form-urlencoded" })
+        res.end("\uFEFFa=1")
+      } else if (path === "/query") {
+        res.writeHead(200, { "content-type": "application/x-www-form-urlencoded" })
+        res.end("?a=1")
+      } else if (path === "/endless") {
+        endless()(req, res)
+      } else {
+        res.writeHead(200, { "content-type": "text/plain" })
+        res.end("plain text")
+      }
+    }, keepIdle)
+  })
+  afterAll(() => server.stop())
+
+  /** The node message under a response (effect's client wraps it in an interruptible one). */
+  const sourceOf = (response: HttpClientResponse.HttpClientResponse): http.IncomingMessage => {
+    const inner = (response as unknown as { original?: unknown }).original ?? response
+    return (inner as { source: http.IncomingMessage }).source
+  }
+
+  const descriptionOf = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
+    if (Exit.isSuccess(exit)) return undefined
+    const reason = exit.cause.reasons.find((r) => r._tag === "Fail")
+    const e = reason?._tag === "Fail" ? reason.error : undefined
+    return HttpClientError.isHttpClientError(e) ? (e.reason as { description?: string }).description : undefined
+  }
+
+  it("reads a body of many chunks whole", async () => {
+    const exit = await withClient(Effect.flatMap(HttpClient.get(`${server.url}/big`), (r) => r.text))
+    expect(Exit.isSuccess(exit) ? exit.value === big : exit).toBe(true)
+  })
+
+  it("keeps the url of a request without a hash as is", async () => {
+    const exit = await withClient(Effect.map(HttpClient.get(`${server.url}/plain`), (r) => r.url))
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toBe(`${server.url}/plain`)
+  })
+
+  it("has no body for 304 either", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const response = yield* HttpClient.get(`${server.url}/not-modified`)
+        return {
+          status: response.status,
+          text: yield* response.text,
+          stream: reasonOf(yield* Effect.exit(Stream.runCollect(response.stream))),
+          description: descriptionOf(yield* Effect.exit(Stream.runCollect(response.stream))),
+        }
+      }),
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual({
+      status: 304,
+      text: "",
+      stream: "EmptyBodyError",
+      description: "can not create stream from empty body",
+    })
+  })
+
+  it("reuses one keep-alive connection, also after an unread 204", async () => {
+    const before = server.connections().opened
+    const exit = await withClient(
+      Effect.gen(function* () {
+        yield* HttpClient.get(`${server.url}/empty`)
+        const a = yield* Effect.flatMap(HttpClient.get(`${server.url}/plain`), (r) => r.text)
+        const b = yield* Effect.flatMap(HttpClient.get(`${server.url}/plain`), (r) => r.text)
+        return [a, b]
+      }),
+      { maxConnections: 1 },
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual(["plain text", "plain text"])
+    expect(server.connections().opened - before).toBe(1)
+  })
+
+  it("opens at most maxConnections sockets", async () => {
+    const before = server.connections().opened
+    const exit = await withClient(
+      Effect.all(
+        Array.from({ length: 3 }, () => Effect.flatMap(HttpClient.get(`${server.url}/plain`), (r) => r.text)),
+        { concurrency: "unbounded" },
+      ),
+      { maxConnections: 1 },
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual(["plain text", "plain text", "plain text"])
+    expect(server.connections().opened - before).toBe(1)
+  })
+
+  it("closes its sockets when the layer is released", async () => {
+    const before = server.connections()
+    const exit = await withClient(Effect.flatMap(HttpClient.get(`${server.url}/plain`), (r) => r.text))
+    expect(Exit.isSuccess(exit)).toBe(true)
+    // The server keeps an idle socket for a minute (keepIdle): the close seen is the client's release.
+    expect(await eventually(() => server.connections().closed - before.closed === 1)).toBe(true)
+  })
+
+  it("reads a stream once: a second stream, or bytes after the stream, fail as already read", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const streamed = yield* HttpClient.get(`${server.url}/plain`)
+        const first = yield* Stream.runCollect(streamed.stream)
+        const again = yield* Effect.exit(Stream.runCollect(streamed.stream))
+        const read = yield* HttpClient.get(`${server.url}/plain`)
+        const text = yield* read.text
+        const after = yield* Effect.exit(Stream.runCollect(read.stream))
+        return {
+          first: Buffer.concat(first).toString("utf8"),
+          again: [reasonOf(again), descriptionOf(again)],
+          text,
+          after: [reasonOf(after), descriptionOf(after)],
+        }
+      }),
+    )
+    const already = ["DecodeError", "the response body has already been read"]
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual({
+      first: "plain text",
+      again: already,
+      text: "plain text",
+      after: already,
+    })
+  })
+
+  it("leaves no listener of its own on a response it has read, but the error guard", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const response = yield* HttpClient.get(`${server.url}/plain`)
+        const source = sourceOf(response)
+        const count = () => ["data", "end", "close", "error"].map((name) => source.listenerCount(name))
+        const before = count()
+        yield* response.text
+        return { before, after: count() }
+      }),
+    )
+    expect(Exit.isSuccess(exit)).toBe(true)
+    if (!Exit.isSuccess(exit)) return
+    // node's own listeners aside: the read's are gone, and the guard against late socket errors stays.
+    expect(exit.value.after).toStrictEqual(exit.value.before)
+    expect(exit.value.after[3]).toBe(1)
+  })
+
+  it("fails at once, with ECONNRESET, to read a body whose connection already closed", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const response = yield* HttpClient.get(`${server.url}/endless`)
+        sourceOf(response).destroy()
+        const failed = yield* Effect.flip(response.text)
+        const cause = (failed.reason as { cause?: { code?: string; message?: string } }).cause
+        return [failed.reason._tag, cause?.code, cause?.message]
+      }),
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual([
+      "DecodeError",
+      "ECONNRESET",
+      "the connection closed before the response body ended",
+    ])
+  })
+
+  it("destroys the connection when a read of the whole body is interrupted", async () => {
+    const before = server.connections().closed
+    let closedInScope = false
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const response = yield* HttpClient.get(`${server.url}/endless`)
+        const fiber = yield* Effect.forkChild(response.text)
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 10)))
+        yield* Fiber.interrupt(fiber)
+        closedInScope = yield* Effect.promise(() => eventually(() => server.connections().closed > before))
+      }),
+    )
+    expect(Exit.isSuccess(exit)).toBe(true)
+    expect(closedInScope).toBe(true)
+  })
+
+  it("fails JSON and form data that do not parse with a DecodeError", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const json = yield* Effect.exit(Effect.flatMap(HttpClient.get(`${server.url}/plain`), (r) => r.json))
+        const form = yield* Effect.exit(Effect.flatMap(HttpClient.get(`${server.url}/plain`), (r) => r.formData))
+        return [reasonOf(json), reasonOf(form)]
+      }),
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual(["DecodeError", "DecodeError"])
+  })
+
+  it("keeps a leading byte order mark and a leading '?' in URL parameters", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const bom = yield* Effect.flatMap(HttpClient.get(`${server.url}/bom`), (r) => r.urlParamsBody)
+        const query = yield* Effect.flatMap(HttpClient.get(`${server.url}/query`), (r) => r.urlParamsBody)
+        return [bom.params, query.params]
+      }),
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual([[["\uFEFFa", "1"]], [["?a", "1"]]])
+  })
+
+  it("describes why it cannot upgrade", async () => {
+    const exit = await withClient(Effect.flatMap(HttpClient.get(`${server.url}/plain`), (r) => r.upgrade))
+    expect(descriptionOf(exit)).toBe("this node:http client cannot hand over the connection of an HTTP upgrade")
+  })
+
+  it("sends byte and raw string bodies, and refuses other bodies before sending", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const client = yield* HttpClient.HttpClient
+        const post = (body: HttpBody.HttpBody) =>
+          client.execute(HttpClientRequest.setBody(HttpClientRequest.post(`${server.url}/echo`), body))
+        const bytes = yield* Effect.flatMap(post(HttpBody.text("as bytes")), (r) => r.text)
+        const raw = yield* Effect.flatMap(post(HttpBody.raw("as raw")), (r) => r.text)
+        const rawBytes = yield* Effect.flatMap(post(HttpBody.raw(new TextEncoder().encode("raw bytes"))), (r) => r.text)
+        const rawOther = yield* Effect.exit(post(HttpBody.raw({ not: "bytes" })))
+        const form = yield* Effect.exit(post(HttpBody.formData(new FormData())))
+        return { bytes, raw, rawBytes, rawOther: descriptionOf(rawOther), form: [reasonOf(form), descriptionOf(form)] }
+      }),
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual({
+      bytes: "POST as bytes",
+      raw: "POST as raw",
+      rawBytes: "POST raw bytes",
+      rawOther: "unsupported request body (Raw)",
+      form: ["EncodeError", "unsupported request body (FormData)"],
+    })
   })
 })
