@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Redacted, Result } from "effect"
+import { createHash } from "node:crypto"
 import fc from "fast-check"
 import { digestAuthorization, parseDigestChallenge } from "../../src/atlas/DigestChallenge.js"
 
@@ -162,5 +163,145 @@ describe("digestAuthorization", () => {
       nc: 255,
     })
     assert.include(header, "nc=000000ff")
+  })
+})
+
+describe("parseDigestChallenge, exactly", () => {
+  const reasonOf = (header: string | undefined) => {
+    const r = parseDigestChallenge(header)
+    return Result.isFailure(r) ? r.failure.reason : undefined
+  }
+
+  it("says why a header holds no usable challenge", () => {
+    assert.strictEqual(reasonOf("  "), "the server sent no Digest challenge (no WWW-Authenticate header)")
+    assert.strictEqual(reasonOf('Digest realm="x"'), "the server's Digest challenge has no nonce")
+    assert.strictEqual(
+      reasonOf('Digest nonce="n", algorithm=sha-999'),
+      "the server's Digest challenge asks for an unsupported algorithm (SHA-999)",
+    )
+    assert.strictEqual(
+      reasonOf('Digest nonce="n", qop="auth-int, x"'),
+      "the server's Digest challenge offers no supported qop (auth-int, x)",
+    )
+  })
+
+  it("names at most three offered schemes, capitalised, once each, and only token-like ones", () => {
+    assert.strictEqual(
+      reasonOf('Basic realm="x", bearer realm="y", Basic realm="z", Negotiate a, Hoba b'),
+      "the server's WWW-Authenticate header holds no Digest challenge (it offers Basic, Bearer, Negotiate)",
+    )
+    assert.strictEqual(reasonOf('Very$odd realm="x"'), "the server's WWW-Authenticate header holds no Digest challenge")
+    assert.strictEqual(
+      reasonOf(`${"a".repeat(21)} realm="x", ${"b".repeat(20)} realm="y"`),
+      `the server's WWW-Authenticate header holds no Digest challenge (it offers B${"b".repeat(19)})`,
+    )
+  })
+
+  it("reads stale as a case-insensitive true, false otherwise", () => {
+    assert.isTrue(ok('Digest nonce="n", stale="True"').stale)
+    assert.isFalse(ok('Digest nonce="n", stale=false').stale)
+    assert.isFalse(ok('Digest nonce="n", stale=yes').stale)
+    assert.isFalse(ok('Digest nonce="n"').stale)
+  })
+
+  it("keeps the first of repeated parameters, an empty algorithm is MD5, the realm defaults to empty", () => {
+    const c = ok('Digest nonce="first", nonce="second", algorithm=""')
+    assert.deepStrictEqual(c, { realm: "", nonce: "first", algorithm: "MD5", qop: [], stale: false })
+  })
+
+  it("treats tabs and line breaks as spaces, and reads up to an unterminated quote's end", () => {
+    const c = ok('Digest\r\n\trealm\t=\t"r",\nqop=AUTH\tnonce="abc')
+    assert.deepStrictEqual([c.realm, c.qop, c.nonce], ["r", ["auth"], "abc"])
+  })
+
+  it("reads a quoted value with a trailing backslash and a flag at the end of a challenge", () => {
+    const c = ok('Digest realm="a\\\\b", userhash, nonce="n\\')
+    assert.deepStrictEqual([c.realm, c.nonce], ["a\\b", "n\\"])
+    const d = ok('Digest nonce="n", userhash')
+    assert.strictEqual(d.nonce, "n")
+  })
+})
+
+describe("digestAuthorization, exactly", () => {
+  const h = (algorithm: string, s: string) => createHash(algorithm).update(s, "utf8").digest("hex")
+  // RFC 7616 section 3.9.1.
+  const rfc7616 = (algorithm: string) =>
+    digestAuthorization({
+      challenge: {
+        realm: "http-auth@example.org",
+        nonce: "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v",
+        opaque: "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS",
+        algorithm,
+        qop: ["auth", "auth-int"],
+        stale: false,
+      },
+      username: "Mufasa",
+      password: Redacted.make("Circle of Life"),
+      method: "GET",
+      uri: "/dir/index.html",
+      nc: 1,
+      cnonce: "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
+    })
+
+  it("matches the RFC 7616 examples (MD5 and SHA-256), header and all", () => {
+    const rest = (algorithm: string, response: string) =>
+      'Digest username="Mufasa", realm="http-auth@example.org", nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", ' +
+      `uri="/dir/index.html", algorithm=${algorithm}, response="${response}", qop=auth, nc=00000001, ` +
+      'cnonce="f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"'
+    assert.strictEqual(rfc7616("MD5"), rest("MD5", "8ca523f5e9506fed4657c9700eebdbec"))
+    assert.strictEqual(
+      rfc7616("SHA-256"),
+      rest("SHA-256", "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"),
+    )
+  })
+
+  for (const [algorithm, hash] of [
+    ["MD5-SESS", "md5"],
+    ["SHA-256-SESS", "sha256"],
+    ["SHA-512-256", "sha512-256"],
+    ["SHA-512-256-SESS", "sha512-256"],
+  ] as const) {
+    it(`hashes ${algorithm} with ${hash}${algorithm.endsWith("-SESS") ? ", the session key bound to nonce and cnonce" : ""}`, () => {
+      const nonce = "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"
+      const cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"
+      let ha1 = h(hash, "Mufasa:http-auth@example.org:Circle of Life")
+      if (algorithm.endsWith("-SESS")) ha1 = h(hash, `${ha1}:${nonce}:${cnonce}`)
+      const expected = h(hash, `${ha1}:${nonce}:00000001:${cnonce}:auth:${h(hash, "GET:/dir/index.html")}`)
+      assert.include(rfc7616(algorithm), `algorithm=${algorithm}, response="${expected}", `)
+    })
+  }
+
+  it("answers the legacy challenge without qop: no qop, nc or cnonce, and no opaque when none was given", () => {
+    const header = digestAuthorization({
+      challenge: { realm: "r", nonce: "n", algorithm: "MD5", qop: [], stale: false },
+      username: "u",
+      password: Redacted.make("p"),
+      method: "GET",
+      uri: "/x?y=1",
+      nc: 1,
+      cnonce: "c",
+    })
+    const response = h("md5", `${h("md5", "u:r:p")}:n:${h("md5", "GET:/x?y=1")}`)
+    assert.strictEqual(
+      header,
+      `Digest username="u", realm="r", nonce="n", uri="/x?y=1", algorithm=MD5, response="${response}"`,
+    )
+  })
+
+  it("escapes quotes and backslashes in quoted values, and draws a fresh cnonce by default", () => {
+    const answer = () =>
+      digestAuthorization({
+        challenge: { realm: 'r"1', nonce: "n\\2", algorithm: "MD5", qop: ["auth"], stale: false },
+        username: 'u"\\',
+        password: Redacted.make("p"),
+        method: "GET",
+        uri: "/",
+        nc: 1,
+      })
+    const a = answer()
+    assert.include(a, 'username="u\\"\\\\", realm="r\\"1", nonce="n\\\\2"')
+    const cnonce = /cnonce="([0-9a-f]+)"/.exec(a)?.[1]
+    assert.strictEqual(cnonce?.length, 24)
+    assert.notStrictEqual(/cnonce="([0-9a-f]+)"/.exec(answer())?.[1], cnonce)
   })
 })
