@@ -496,12 +496,14 @@ describe("NodeHttpClient details", () => {
         const streamed = yield* HttpClient.get(`${server.url}/plain`)
         const first = yield* Stream.runCollect(streamed.stream)
         const again = yield* Effect.exit(Stream.runCollect(streamed.stream))
+        const bytes = yield* Effect.exit(streamed.arrayBuffer)
         const read = yield* HttpClient.get(`${server.url}/plain`)
         const text = yield* read.text
         const after = yield* Effect.exit(Stream.runCollect(read.stream))
         return {
           first: Buffer.concat(first).toString("utf8"),
           again: [reasonOf(again), descriptionOf(again)],
+          bytes: [reasonOf(bytes), descriptionOf(bytes)],
           text,
           after: [reasonOf(after), descriptionOf(after)],
         }
@@ -511,6 +513,7 @@ describe("NodeHttpClient details", () => {
     expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual({
       first: "plain text",
       again: already,
+      bytes: already,
       text: "plain text",
       after: already,
     })
@@ -549,6 +552,17 @@ describe("NodeHttpClient details", () => {
       "ECONNRESET",
       "the connection closed before the response body ended",
     ])
+  })
+
+  it("fails a stream over a body whose connection failed with a DecodeError", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const response = yield* HttpClient.get(`${server.url}/endless`)
+        sourceOf(response).destroy(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }))
+        return reasonOf(yield* Effect.exit(Stream.runCollect(response.stream)))
+      }),
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toBe("DecodeError")
   })
 
   it("destroys the connection when a read of the whole body is interrupted", async () => {
