@@ -10,7 +10,7 @@
 import { spawnSync } from "node:child_process"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { nodeBinary } from "./nodeBinary.js"
+import { nodeBinary } from "../src/release/NodeBinary.js"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
 const node = nodeBinary("linux-x64-22")

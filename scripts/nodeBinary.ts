@@ -10,9 +10,6 @@ import { pathToFileURL } from "node:url"
 import { NODE_BINARIES, nodeBinary } from "../src/release/NodeBinary.js"
 import type { NodeBinaryKey } from "../src/release/NodeBinary.js"
 
-export { NODE_BINARIES, nodeBinary }
-export type { NodeBinaryKey }
-
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const key = process.argv[2]
   if (key === undefined || !(key in NODE_BINARIES)) {
