@@ -38,12 +38,16 @@ export const Summaries = {
   ...ProtocolSummaries,
 } as const
 
-/** Where each not-found code points. Other codes name no attribute. */
-const notFoundAttribute: Record<string, keyof FlexRestoreJobConfig> = {
-  GROUP_NOT_FOUND: "project_id",
-  CLUSTER_NOT_FOUND: "name",
-  FLEX_CLUSTER_NOT_FOUND: "name",
-}
+/**
+ * Where each not-found code points. Other codes name no attribute. A Map, not
+ * an object: the code is Atlas's text, and one such as `constructor` must not
+ * find `Object.prototype`'s members.
+ */
+const notFoundAttribute: ReadonlyMap<string | undefined, keyof FlexRestoreJobConfig> = new Map([
+  ["GROUP_NOT_FOUND", "project_id"],
+  ["CLUSTER_NOT_FOUND", "name"],
+  ["FLEX_CLUSTER_NOT_FOUND", "name"],
+])
 
 const credentialsHint =
   "Configure one of: access_token; client_id and client_secret; public_key and private_key, in the provider block " +
@@ -128,7 +132,7 @@ export const fromAtlasError = (
         ),
       ]
     case "NotFound": {
-      const attribute = error.errorCode === undefined ? undefined : notFoundAttribute[error.errorCode]
+      const attribute = notFoundAttribute.get(error.errorCode)
       return [
         errorDiagnostic(
           Summaries.NotFound,

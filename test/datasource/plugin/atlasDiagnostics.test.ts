@@ -297,6 +297,12 @@ describe("fromAtlasError, exactly", () => {
     expect(fromAtlasError(new NotFound({ status: 404 }), config)).toEqual(
       one(Summaries.NotFound, ["Not found (HTTP 404)" + where, general]),
     )
+    // Atlas's code is its text: one named like an Object member points nowhere (it pointed at a function).
+    for (const code of ["toString", "constructor", "__proto__"]) {
+      expect(fromAtlasError(new NotFound({ status: 404, errorCode: code }))).toEqual(
+        one(Summaries.NotFound, [`Not found (HTTP 404 ${code})`, `Atlas error code: ${code}`, general]),
+      )
+    }
   })
 
   it("RateLimited: after Retry-After's seconds, or later", () => {
