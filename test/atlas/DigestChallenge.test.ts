@@ -305,3 +305,64 @@ describe("digestAuthorization, exactly", () => {
     assert.notStrictEqual(/cnonce="([0-9a-f]+)"/.exec(answer())?.[1], cnonce)
   })
 })
+
+describe("parseDigestChallenge, the tokenizer's edges", () => {
+  const reasonOf = (header: string) => {
+    const r = parseDigestChallenge(header)
+    return Result.isFailure(r) ? r.failure.reason : undefined
+  }
+  const offers = (names: string) =>
+    `the server's WWW-Authenticate header holds no Digest challenge (it offers ${names})`
+
+  it("reads parameters separated by spaces only, the value after a closing quote not read again", () => {
+    assert.deepStrictEqual(ok('Digest realm="r" nonce="n" qop="auth"'), {
+      realm: "r",
+      nonce: "n",
+      algorithm: "MD5",
+      qop: ["auth"],
+      stale: false,
+    })
+  })
+
+  it("takes a lone scheme name, or one followed by a comma, as a scheme", () => {
+    assert.strictEqual(reasonOf("Negotiate"), offers("Negotiate"))
+    assert.strictEqual(ok('Digest, nonce="n", realm="r"').nonce, "n")
+  })
+
+  it("takes a bare token at the end of a challenge as a flag, not as another scheme", () => {
+    assert.strictEqual(reasonOf('Basic realm="x", userhash'), offers("Basic"))
+    assert.strictEqual(reasonOf('Basic realm="x", userhash,'), offers("Basic"))
+  })
+
+  it("keeps parameters before any scheme out of every scheme, and the schemes after them", () => {
+    assert.strictEqual(reasonOf('realm="x", Basic realm="y"'), offers("Basic"))
+    assert.strictEqual(ok('nonce="orphan", Digest nonce="n"').nonce, "n")
+  })
+
+  it("skips a stray '=' and reads the token after it as a scheme", () => {
+    assert.strictEqual(reasonOf('=abc Basic realm="x"'), offers("Abc, Basic"))
+    assert.strictEqual(reasonOf(' = abc Basic realm="x"'), offers("Abc, Basic"))
+  })
+
+  it("drops empty qop entries: an empty or comma-only qop is the legacy form", () => {
+    assert.deepStrictEqual(ok('Digest nonce="n", qop=" auth , "').qop, ["auth"])
+    assert.deepStrictEqual(ok('Digest nonce="n", qop=""').qop, [])
+    assert.deepStrictEqual(ok('Digest nonce="n", qop=","').qop, [])
+  })
+})
+
+describe("digestAuthorization, a challenge not from the parser", () => {
+  it("hashes an algorithm it does not know (here lower-case) as MD5, and names it as given", () => {
+    const answer = (algorithm: string) =>
+      digestAuthorization({
+        challenge: { realm: "r", nonce: "n", algorithm, qop: ["auth"], stale: false },
+        username: "u",
+        password: Redacted.make("p"),
+        method: "GET",
+        uri: "/",
+        nc: 1,
+        cnonce: "c",
+      })
+    assert.strictEqual(answer("md5"), answer("MD5").replace("algorithm=MD5", "algorithm=md5"))
+  })
+})
