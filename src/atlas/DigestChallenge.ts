@@ -104,12 +104,8 @@ export const parseDigestChallenge = (header: string | undefined | null): Result.
   if (typeof header !== "string" || header.trim() === "") {
     return Result.fail(new AuthError({ reason: "the server sent no Digest challenge (no WWW-Authenticate header)" }))
   }
-  let schemes: Array<ParsedScheme>
-  try {
-    schemes = tokenize(header)
-  } catch {
-    schemes = []
-  }
+  // tokenize is total over strings (it indexes and slices, never throws): no try needed.
+  const schemes = tokenize(header)
   const digest = schemes.find((s) => s.scheme === "digest")
   if (digest === undefined) {
     // Scheme names only (a short token each): parameters may carry anything.
