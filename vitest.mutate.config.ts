@@ -10,6 +10,7 @@ export default defineConfig({
     include: [
       "test/atlas/AtlasAuth.test.ts",
       "test/atlas/AtlasConfig.test.ts",
+      "test/atlas/AtlasResponse.test.ts",
       "test/atlas/AtlasTransport.test.ts",
       "test/atlas/DigestChallenge.test.ts",
       "test/atlas/NodeHttpClient.test.ts",
