@@ -238,3 +238,19 @@ describe("AtlasTransport timeout", () => {
     })
   })
 })
+
+describe("AtlasTransport, an error without a reason", () => {
+  it.effect("describes an error that carries the HttpClientError mark but no reason by its own message", () => {
+    // Not one effect's clients make (their errors always hold a reason), but the mark is all
+    // isHttpClientError checks: such an error must still read as a TransportError, not a defect.
+    const foreign = Object.assign(new Error("the proxy hung up"), { [HttpClientError.TypeId]: HttpClientError.TypeId })
+    const t = scripted(() => Effect.fail(foreign as unknown as HttpClientError.HttpClientError))
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(t.send())
+      assert.deepStrictEqual(
+        [error._tag, (error as { reason?: string }).reason],
+        ["TransportError", "the proxy hung up"],
+      )
+    })
+  })
+})
