@@ -368,8 +368,8 @@ export const layer = (options: NodeHttpClientOptions = {}): Layer.Layer<HttpClie
           const sockets = [agents.http, agents.https].flatMap((agent) =>
             [agent.sockets, agent.freeSockets].flatMap((byHost) => Object.values(byHost).flat()),
           )
-          agents.http.destroy()
-          agents.https.destroy()
+          // Listened to before destroying: destroy() marks a socket `closed` at
+          // once, while its "close" (the handle really closed) comes later.
           const closed = sockets.map(
             (socket) =>
               new Promise<void>((resolve) => {
@@ -377,6 +377,8 @@ export const layer = (options: NodeHttpClientOptions = {}): Layer.Layer<HttpClie
                 else socket.once("close", () => resolve())
               }),
           )
+          agents.http.destroy()
+          agents.https.destroy()
           return Promise.race([
             Promise.all(closed).then(() => undefined),
             new Promise<void>((resolve) => setTimeout(resolve, 1000).unref()),
