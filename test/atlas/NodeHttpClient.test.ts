@@ -631,3 +631,186 @@ describe("NodeHttpClient details", () => {
     })
   })
 })
+
+describe("NodeHttpClient, exactly", () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await serve((req, res) => {
+      const path = new URL(req.url ?? "/", "http://x").pathname
+      if (path === "/endless") endless()(req, res)
+      else if (path === "/empty") {
+        res.writeHead(204)
+        res.end()
+      } else {
+        res.writeHead(200, { "content-type": "text/plain" })
+        res.end("plain text")
+      }
+    }, keepIdle)
+  })
+  afterAll(() => server.stop())
+
+  /** effect's client wraps the response; its `original` is this module's own. */
+  const ownOf = (response: HttpClientResponse.HttpClientResponse): HttpClientResponse.HttpClientResponse =>
+    (response as unknown as { original?: HttpClientResponse.HttpClientResponse }).original ?? response
+  const sourceOf = (response: HttpClientResponse.HttpClientResponse): http.IncomingMessage =>
+    (ownOf(response) as unknown as { source: http.IncomingMessage }).source
+  const failureOf = (exit: Exit.Exit<unknown, unknown>) => {
+    const reason = Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail") : undefined
+    const e = reason?._tag === "Fail" ? reason.error : undefined
+    return HttpClientError.isHttpClientError(e) ? e.reason : undefined
+  }
+  const listeners = (source: http.IncomingMessage) =>
+    ["data", "end", "close", "error"].map((name) => source.listenerCount(name))
+
+  it("holds a body unread (paused) until asked, and drains a body-less response at once", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const plain = sourceOf(yield* HttpClient.get(`${server.url}/plain`))
+        const flowing = plain.readableFlowing
+        const empty = sourceOf(yield* HttpClient.get(`${server.url}/empty`))
+        return [flowing, empty.readableFlowing]
+      }),
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual([null, true])
+  })
+
+  it("fails a read begun after the connection's close was seen, at once", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const response = yield* HttpClient.get(`${server.url}/endless`)
+        const source = sourceOf(response)
+        yield* Effect.promise(() => {
+          const closed = new Promise((resolve) => source.once("close", resolve))
+          source.destroy()
+          return closed
+        })
+        return failureOf(yield* Effect.exit(response.text))
+      }),
+    )
+    const reason = Exit.isSuccess(exit) ? exit.value : undefined
+    expect(reason?._tag).toBe("DecodeError")
+    expect((reason as { cause?: Error } | undefined)?.cause?.message).toBe(
+      "the connection closed before the response body ended",
+    )
+  })
+
+  it("fails a read whose message is destroyed midway without an error as a premature close", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const response = yield* HttpClient.get(`${server.url}/endless`)
+        const source = sourceOf(response)
+        const fiber = yield* Effect.forkChild(Effect.exit(response.text))
+        yield* Effect.promise(() => eventually(() => source.listenerCount("data") > 0))
+        source.destroy()
+        return failureOf(yield* Fiber.join(fiber))
+      }),
+    )
+    const reason = Exit.isSuccess(exit) ? exit.value : undefined
+    expect(reason?._tag).toBe("DecodeError")
+    expect((reason as { cause?: { code?: string; message?: string } } | undefined)?.cause).toMatchObject({
+      code: "ECONNRESET",
+      message: "the connection closed before the response body ended",
+    })
+  })
+
+  it("destroys its own message, listeners removed, when a read of the whole body is interrupted", async () => {
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const own = ownOf(yield* HttpClient.get(`${server.url}/endless`))
+        const source = sourceOf(own)
+        const before = listeners(source)
+        const fiber = yield* Effect.forkChild(own.text)
+        yield* Effect.promise(() => eventually(() => source.listenerCount("data") > 0))
+        yield* Fiber.interrupt(fiber)
+        return { destroyed: source.destroyed, same: listeners(source).join() === before.join() }
+      }),
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual({ destroyed: true, same: true })
+  })
+
+  it("keeps an idle connection for the next request (keep-alive)", async () => {
+    const before = server.connections().opened
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const a = yield* Effect.flatMap(HttpClient.get(`${server.url}/plain`), (r) => r.text)
+        // Long enough for the agent to free the socket: without keep-alive it would close it then.
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+        const b = yield* Effect.flatMap(HttpClient.get(`${server.url}/plain`), (r) => r.text)
+        return [a, b]
+      }),
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual(["plain text", "plain text"])
+    expect(server.connections().opened - before).toBe(1)
+  })
+
+  it("has seen its sockets close by the time the layer is released", async () => {
+    let closeSeen = false
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const response = yield* HttpClient.get(`${server.url}/plain`)
+        sourceOf(response).socket.once("close", () => (closeSeen = true))
+        return yield* response.text
+      }),
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toBe("plain text")
+    expect(closeSeen).toBe(true)
+  })
+
+  it("fails to connect with a TransportError holding the request and the socket's error", async () => {
+    const gone = await serve((_req, res) => res.end())
+    await gone.stop()
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const request = HttpClientRequest.get(`${gone.url}/p`)
+        const failed = yield* Effect.flip((yield* HttpClient.HttpClient).execute(request))
+        return { same: [failed.reason.request.method, failed.reason.request.url], reason: failed.reason }
+      }),
+    )
+    expect(Exit.isSuccess(exit)).toBe(true)
+    if (!Exit.isSuccess(exit)) return
+    expect(exit.value.same).toStrictEqual(["GET", `${gone.url}/p`])
+    expect(exit.value.reason._tag).toBe("TransportError")
+    expect((exit.value.reason as { cause?: { code?: string } }).cause?.code).toBe("ECONNREFUSED")
+  })
+})
+
+describe("NodeHttpClient release over https", () => {
+  const dir = mkdtempSync(join(tmpdir(), "node-http-release-"))
+  let server: TestServer
+  let cert: string
+  beforeAll(async () => {
+    const made = opensslCertificate(dir, "release", {
+      curve: "P-256",
+      subject: "/CN=release",
+      subjectAltName: "IP:127.0.0.1",
+    })
+    cert = made.certPem
+    server = await serve(
+      (_req, res) => res.end("over tls"),
+      (h) => {
+        const s = https.createServer({ key: made.keyPem, cert: made.certPem }, h)
+        s.keepAliveTimeout = 60_000
+        return s
+      },
+    )
+  })
+  afterAll(async () => {
+    await server.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("has seen its TLS sockets close by the time the layer is released", async () => {
+    let closeSeen = false
+    const exit = await withClient(
+      Effect.gen(function* () {
+        const response = yield* HttpClient.get(server.url)
+        const own = (response as unknown as { original?: unknown }).original ?? response
+        ;(own as { source: http.IncomingMessage }).source.socket.once("close", () => (closeSeen = true))
+        return yield* response.text
+      }),
+      { ca: [cert] },
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toBe("over tls")
+    expect(closeSeen).toBe(true)
+  })
+})
