@@ -240,10 +240,10 @@ describe("AtlasTransport timeout", () => {
 })
 
 describe("AtlasTransport, an error without a reason", () => {
-  it.effect("describes an error that carries the HttpClientError mark but no reason by its own message", () => {
-    // Not one effect's clients make (their errors always hold a reason), but the mark is all
-    // isHttpClientError checks: such an error must still read as a TransportError, not a defect.
-    const foreign = Object.assign(new Error("the proxy hung up"), { [HttpClientError.TypeId]: HttpClientError.TypeId })
+  it.effect("describes a client failure that holds no reason (not effect's HttpClientError) by its message", () => {
+    // effect's own clients always fail with a reason; a hand-made or foreign client may not, and its
+    // failure must still read as a TransportError, not a defect.
+    const foreign = new Error("the proxy hung up")
     const t = scripted(() => Effect.fail(foreign as unknown as HttpClientError.HttpClientError))
     return Effect.gen(function* () {
       const error = yield* Effect.flip(t.send())
