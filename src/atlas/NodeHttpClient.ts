@@ -48,14 +48,8 @@ export interface NodeHttpClientOptions {
   readonly ca?: ReadonlyArray<string>
 }
 
-const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown, description?: string) =>
-  new HttpClientError.HttpClientError({
-    reason: new HttpClientError.TransportError({
-      request,
-      cause,
-      ...(description !== undefined ? { description } : {}),
-    }),
-  })
+const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
+  new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) })
 
 const noop = () => {}
 
@@ -234,13 +228,11 @@ class NodeHttpClientResponse extends Inspectable.Class implements HttpClientResp
   }
 
   get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.HttpClientError> {
-    return Effect.flatMap(this.arrayBuffer, (bytes) =>
-      Effect.try({
-        // As effect does: a leading U+FEFF is form data, and so is a leading "?"
-        // (URLSearchParams would drop it as a query prefix).
-        try: () => UrlParams.fromInput(new URLSearchParams(formDecoder.decode(bytes).replace(/^\?/, "%3F"))),
-        catch: (cause) => this.decodeError(cause),
-      }),
+    // As effect does: a leading U+FEFF is form data, and so is a leading "?"
+    // (URLSearchParams would drop it as a query prefix). Nothing here throws:
+    // the decoder replaces bad bytes, and URLSearchParams takes any string.
+    return Effect.map(this.arrayBuffer, (bytes) =>
+      UrlParams.fromInput(new URLSearchParams(formDecoder.decode(bytes).replace(/^\?/, "%3F"))),
     )
   }
 
