@@ -674,6 +674,15 @@ describe("NodeHttpClient, exactly", () => {
     expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual([null, true])
   })
 
+  it("pipes itself, and has no cookies when none were set", async () => {
+    const exit = await withClient(
+      Effect.map(HttpClient.get(`${server.url}/plain`), (response) =>
+        ownOf(response).pipe((own) => [own.status, Object.keys(own.cookies.cookies)]),
+      ),
+    )
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toStrictEqual([200, []])
+  })
+
   it("fails a read begun after the connection's close was seen, at once", async () => {
     const exit = await withClient(
       Effect.gen(function* () {
