@@ -10,8 +10,10 @@ export default defineConfig({
     include: [
       "test/atlas/AtlasAuth.test.ts",
       "test/atlas/AtlasConfig.test.ts",
+      "test/atlas/AtlasRetry.test.ts",
       "test/atlas/AtlasTransport.test.ts",
       "test/atlas/DigestChallenge.test.ts",
+      "test/atlas/FlexRestoreJobRef.test.ts",
       "test/atlas/NodeHttpClient.test.ts",
       "test/atlas/echoedSecrets.test.ts",
       "test/atlas/layer.test.ts",

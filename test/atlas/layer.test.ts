@@ -529,3 +529,37 @@ describe("timeout", () => {
     })
   })
 })
+
+describe("request details", () => {
+  it.effect("reports each missing field of a reference as the empty value", () => {
+    const f = fake(() => json(200, JOB_BODY))
+    return Effect.gen(function* () {
+      // `undefined` passed straight to the service: getWith's default parameter would replace it.
+      for (const ref of [{}, undefined]) {
+        const error = yield* Effect.flip(
+          FlexRestoreJobs.use((jobs) => jobs.get(ref as unknown as FlexRestoreJobRef)).pipe(provide(f)),
+        )
+        assert.strictEqual(error._tag, "InvalidRequest")
+        if (error._tag === "InvalidRequest")
+          assert.deepStrictEqual(
+            error.fields.map((x) => [x.field, x.value]),
+            [
+              ["groupId", ""],
+              ["name", ""],
+              ["restoreJobId", ""],
+            ],
+          )
+      }
+      assert.strictEqual(f.requests.length, 0)
+    })
+  })
+
+  it.effect("joins envelope and pretty with &", () => {
+    const f = fake(() => json(200, { status: 200, content: JOB_BODY }))
+    return Effect.gen(function* () {
+      const job = yield* getWith(f, base, REF, { envelope: true, pretty: true })
+      assert.deepStrictEqual(job, JOB_BODY)
+      assert.strictEqual(f.requests[0]!.url.search, "?envelope=true&pretty=true")
+    })
+  })
+})
