@@ -6,7 +6,8 @@ import type { AtlasError } from "../../src/atlas/AtlasError.js"
 import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
 import type { GetOptions } from "../../src/atlas/FlexRestoreJobs.js"
 import type { FlexRestoreJobRef } from "../../src/atlas/FlexRestoreJob.js"
-import { FlexRestoreJobsLive } from "../../src/atlas/layer.js"
+import { FlexRestoreJobsLive, make } from "../../src/atlas/layer.js"
+import { AtlasAuth } from "../../src/atlas/AtlasAuth.js"
 import { fake, json, JOB_BODY, REF } from "./fake.js"
 import type { Fake, Handler } from "./fake.js"
 
@@ -560,6 +561,45 @@ describe("request details", () => {
       const job = yield* getWith(f, base, REF, { envelope: true, pretty: true })
       assert.deepStrictEqual(job, JOB_BODY)
       assert.strictEqual(f.requests[0]!.url.search, "?envelope=true&pretty=true")
+    })
+  })
+})
+
+describe("make over a custom AtlasAuth", () => {
+  it.effect("needs no configured auth, and masks what the auth obtained in an error's detail", () => {
+    const sent: Array<string> = []
+    const auth = AtlasAuth.of({
+      mode: "AccessToken",
+      send: (request) =>
+        Effect.sync(() => {
+          sent.push(request.url)
+          return {
+            status: 404,
+            headers: {},
+            body: JSON.stringify({
+              error: 404,
+              errorCode: "NOT_FOUND",
+              detail: "token obtained-tok is not for this job",
+            }),
+          }
+        }),
+      obtainedSecrets: () => ["obtained-tok"],
+    })
+    const retry = { maxAttempts: 1, initialDelayMillis: 1, maxDelayMillis: 1, retryAfterCapMillis: 1 }
+    return Effect.gen(function* () {
+      const jobs = yield* make({ baseUrl: "https://atlas.test", baseUrlProblem: undefined, retry }).pipe(
+        Effect.provideService(AtlasAuth, auth),
+      )
+      const error = yield* Effect.flip(jobs.get(REF))
+      assert.strictEqual(error._tag, "NotFound")
+      if (error._tag === "NotFound") {
+        assert.strictEqual(error.errorCode, "NOT_FOUND")
+        assert.notInclude(error.detail, "obtained-tok")
+        assert.include(error.detail, " is not for this job")
+      }
+      assert.deepStrictEqual(sent, [
+        `https://atlas.test/api/atlas/v2/groups/${REF.groupId}/flexClusters/flex-demo/backup/restoreJobs/${REF.restoreJobId}`,
+      ])
     })
   })
 })
