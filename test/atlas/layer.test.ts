@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer } from "effect"
+import { Effect, Exit, Fiber, Layer, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import type { AtlasClientOptions } from "../../src/atlas/AtlasConfig.js"
 import type { AtlasError } from "../../src/atlas/AtlasError.js"
@@ -600,6 +600,54 @@ describe("make over a custom AtlasAuth", () => {
       assert.deepStrictEqual(sent, [
         `https://atlas.test/api/atlas/v2/groups/${REF.groupId}/flexClusters/flex-demo/backup/restoreJobs/${REF.restoreJobId}`,
       ])
+    })
+  })
+})
+
+describe("what only some inputs reveal", () => {
+  it.effect("does not unwrap an envelope-shaped body unless envelope was asked", () => {
+    const f = fake(() => json(200, { status: 200, content: JOB_BODY }))
+    return Effect.gen(function* () {
+      const error = yield* failureOf(f, noRetry)
+      assert.strictEqual(error._tag, "ResponseDecodeError")
+      if (error._tag === "ResponseDecodeError") assert.strictEqual(error.status, 200)
+      assert.strictEqual(f.requests[0]!.url.search, "")
+    })
+  })
+
+  it.effect("returns a job whose answer carries a Retry-After header", () => {
+    const f = fake(() => json(200, JOB_BODY, { "retry-after": "5" }))
+    return Effect.gen(function* () {
+      assert.deepStrictEqual(yield* getWith(f), JOB_BODY)
+      assert.strictEqual(f.requests.length, 1)
+    })
+  })
+
+  it.effect("traces get and wait as named spans, get's annotated with the reference", () => {
+    const spans: Array<{ name: string; attributes: Record<string, unknown> }> = []
+    const tracer = Tracer.make({
+      span(options) {
+        const span = new Tracer.NativeSpan(options)
+        spans.push(span)
+        return span
+      },
+    })
+    const f = fake(() => json(200, JOB_BODY))
+    return Effect.gen(function* () {
+      yield* FlexRestoreJobs.use((jobs) => jobs.wait(REF, { interval: 1000 })).pipe(
+        provide(f),
+        Effect.provideService(Tracer.Tracer, tracer),
+      )
+      const named = spans.filter((s) => s.name.startsWith("FlexRestoreJobs."))
+      assert.deepStrictEqual(
+        named.map((s) => s.name),
+        ["FlexRestoreJobs.wait", "FlexRestoreJobs.get"],
+      )
+      const attributes = named[1]!.attributes
+      assert.deepStrictEqual(
+        ["groupId", "name", "restoreJobId"].map((k) => (attributes instanceof Map ? attributes.get(k) : attributes[k])),
+        [REF.groupId, REF.name, REF.restoreJobId],
+      )
     })
   })
 })
