@@ -2,7 +2,7 @@ import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Redacted, Result } from "effect"
 import { checkBaseUrl, Defaults, millis, resolveConfig } from "../../src/atlas/AtlasConfig.js"
-import type { AtlasConfig } from "../../src/atlas/AtlasConfig.js"
+import type { AtlasConfig, AuthOptions } from "../../src/atlas/AtlasConfig.js"
 
 const resolved = (options: Parameters<typeof resolveConfig>[0]): AtlasConfig => {
   const r = resolveConfig(options)
@@ -185,7 +185,8 @@ describe("resolveConfig and checkBaseUrl: exact answers", () => {
       { publicKey: "", privateKey: "p" },
       { publicKey: "pub", privateKey: Redacted.make("") },
       { publicKey: "pub" },
-    ] as ReadonlyArray<NonNullable<Parameters<typeof resolveConfig>[0]>["auth"]>) {
+      // Incomplete shapes from a JavaScript caller, which the types would refuse.
+    ] as unknown as ReadonlyArray<AuthOptions>) {
       assert.strictEqual(reasonOf({ env: allModes, auth }), incomplete, JSON.stringify(auth))
     }
   })
@@ -261,7 +262,7 @@ describe("resolveConfig and checkBaseUrl: exact answers", () => {
       ["http://128.0.0.1:1", false],
     ]
     assert.deepStrictEqual(
-      cases.map(([url]) => [url, checkBaseUrl(url, false).problem === undefined]),
+      cases.map(([url]): [string, boolean] => [url, checkBaseUrl(url, false).problem === undefined]),
       cases,
     )
   })

@@ -12,7 +12,6 @@ import {
   TransportError,
   Unauthorized,
   UnexpectedStatus,
-  WaitTimeout,
 } from "../../src/atlas/AtlasError.js"
 import type { AtlasError } from "../../src/atlas/AtlasError.js"
 import { isRetryable } from "../../src/atlas/AtlasRetry.js"
@@ -31,7 +30,6 @@ describe("isRetryable", () => {
       [new UnexpectedStatus({ status: 406 }), false],
       [new ResponseDecodeError({ status: 200, reason: "not JSON" }), false],
       [new InvalidRequest({ fields: [] }), false],
-      [new WaitTimeout({ afterMillis: 1000 }), false],
     ]
     // strictEqual: the answer is a boolean, never undefined.
     assert.deepStrictEqual(

@@ -624,7 +624,7 @@ describe("what only some inputs reveal", () => {
   })
 
   it.effect("traces get and wait as named spans, get's annotated with the reference", () => {
-    const spans: Array<{ name: string; attributes: Record<string, unknown> }> = []
+    const spans: Array<Tracer.NativeSpan> = []
     const tracer = Tracer.make({
       span(options) {
         const span = new Tracer.NativeSpan(options)
@@ -645,7 +645,7 @@ describe("what only some inputs reveal", () => {
       )
       const attributes = named[1]!.attributes
       assert.deepStrictEqual(
-        ["groupId", "name", "restoreJobId"].map((k) => (attributes instanceof Map ? attributes.get(k) : attributes[k])),
+        ["groupId", "name", "restoreJobId"].map((k) => attributes.get(k)),
         [REF.groupId, REF.name, REF.restoreJobId],
       )
     })
