@@ -10,9 +10,11 @@ export default defineConfig({
     include: [
       "test/atlas/AtlasAuth.test.ts",
       "test/atlas/AtlasConfig.test.ts",
+      "test/atlas/AtlasError.test.ts",
       "test/atlas/AtlasTransport.test.ts",
       "test/atlas/DigestChallenge.test.ts",
       "test/atlas/NodeHttpClient.test.ts",
+      "test/atlas/UserAgent.test.ts",
       "test/atlas/echoedSecrets.test.ts",
       "test/atlas/layer.test.ts",
       "test/atlas/maskSecrets.test.ts",

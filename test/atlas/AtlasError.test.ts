@@ -1,0 +1,116 @@
+/**
+ * The one-line messages of the typed errors, exactly: each class's label, the
+ * status and error code, detail before reason, and the optional parts
+ * (challenge, Retry-After, last status) present or absent.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import {
+  AuthError,
+  BadRequest,
+  Forbidden,
+  InvalidRequest,
+  NotFound,
+  RateLimited,
+  ResponseDecodeError,
+  ServerError,
+  Timeout,
+  TransportError,
+  Unauthorized,
+  UnexpectedStatus,
+  WaitTimeout,
+} from "../../src/atlas/AtlasError.js"
+
+describe("AtlasError messages", () => {
+  it("InvalidRequest lists every field with its value and rule", () => {
+    const e = new InvalidRequest({
+      fields: [
+        { field: "groupId", value: "x y", rule: "24 hex digits" },
+        { field: "name", value: "", rule: "non-empty" },
+      ],
+    })
+    assert.strictEqual(e.message, 'Invalid request: groupId "x y" must be 24 hex digits; name "" must be non-empty')
+  })
+
+  it("API errors: label, status, error code, then the detail", () => {
+    const fields = { status: 400, errorCode: "INVALID_ATTRIBUTE", detail: "the detail", reason: "Bad Request" }
+    assert.strictEqual(new BadRequest(fields).message, "Bad request (HTTP 400 INVALID_ATTRIBUTE): the detail")
+    assert.strictEqual(
+      new Unauthorized({ ...fields, status: 401 }).message,
+      "Unauthorized (HTTP 401 INVALID_ATTRIBUTE): the detail",
+    )
+    assert.strictEqual(
+      new Forbidden({ ...fields, status: 403 }).message,
+      "Forbidden (HTTP 403 INVALID_ATTRIBUTE): the detail",
+    )
+    assert.strictEqual(
+      new NotFound({ ...fields, status: 404 }).message,
+      "Not found (HTTP 404 INVALID_ATTRIBUTE): the detail",
+    )
+    assert.strictEqual(
+      new RateLimited({ ...fields, status: 429 }).message,
+      "Rate limited (HTTP 429 INVALID_ATTRIBUTE): the detail",
+    )
+    assert.strictEqual(
+      new ServerError({ ...fields, status: 503 }).message,
+      "Atlas server error (HTTP 503 INVALID_ATTRIBUTE): the detail",
+    )
+    assert.strictEqual(
+      new UnexpectedStatus({ ...fields, status: 410 }).message,
+      "Unexpected response status (HTTP 410 INVALID_ATTRIBUTE): the detail",
+    )
+  })
+
+  it("API errors: the reason when there is no detail, nothing after the status when neither", () => {
+    assert.strictEqual(new NotFound({ status: 404, reason: "Not Found" }).message, "Not found (HTTP 404): Not Found")
+    assert.strictEqual(new ServerError({ status: 500 }).message, "Atlas server error (HTTP 500)")
+    assert.strictEqual(new BadRequest({ status: 400, errorCode: "X" }).message, "Bad request (HTTP 400 X)")
+  })
+
+  it("Unauthorized names the challenge it could not follow, only when there is one", () => {
+    assert.strictEqual(new Unauthorized({ status: 401 }).message, "Unauthorized (HTTP 401)")
+    assert.strictEqual(
+      new Unauthorized({ status: 401, errorCode: "E", challenge: "no nonce" }).message,
+      "Unauthorized (HTTP 401 E) (no nonce)",
+    )
+  })
+
+  it("RateLimited adds the Retry-After, only when Atlas sent one", () => {
+    assert.strictEqual(new RateLimited({ status: 429 }).message, "Rate limited (HTTP 429)")
+    assert.strictEqual(
+      new RateLimited({ status: 429, detail: "slow down", retryAfterSeconds: 7 }).message,
+      "Rate limited (HTTP 429): slow down (Retry-After 7s)",
+    )
+  })
+
+  it("AuthError: the status and error code when it has them", () => {
+    assert.strictEqual(new AuthError({ reason: "no credentials" }).message, "Authentication failed: no credentials")
+    assert.strictEqual(
+      new AuthError({ reason: "refused", status: 401 }).message,
+      "Authentication failed (HTTP 401): refused",
+    )
+    assert.strictEqual(
+      new AuthError({ reason: "refused", status: 401, errorCode: "invalid_client" }).message,
+      "Authentication failed (HTTP 401 invalid_client): refused",
+    )
+  })
+
+  it("the other errors", () => {
+    assert.strictEqual(new TransportError({ reason: "ECONNREFUSED" }).message, "Transport error: ECONNREFUSED")
+    assert.strictEqual(
+      new Timeout({ afterMillis: 1500, what: "the request" }).message,
+      "Timed out: the request took longer than 1500 ms",
+    )
+    assert.strictEqual(
+      new ResponseDecodeError({ status: 200, reason: "not JSON" }).message,
+      "Could not decode the response (HTTP 200): not JSON",
+    )
+    assert.strictEqual(
+      new WaitTimeout({ afterMillis: 60000, lastStatus: "IN_PROGRESS" }).message,
+      "The restore job did not finish within 60000 ms (last status IN_PROGRESS)",
+    )
+    assert.strictEqual(
+      new WaitTimeout({ afterMillis: 5 }).message,
+      "The restore job did not finish within 5 ms (last status unknown)",
+    )
+  })
+})
