@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, vi } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Queue, Redacted, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
@@ -899,5 +899,75 @@ describe("AtlasAuth over a scripted transport: access token and API keys", () =>
       yield* Fiber.join(d)
       assert.strictEqual(m.seen.filter((r) => nonceOf(r) === undefined).length, 2)
     }),
+  )
+})
+
+describe("AtlasAuth loaded afresh (its module-level helpers and layers, evaluated inside the test)", () => {
+  it.effect(
+    "each mode's layer from a fresh module: Basic credentials, token schema, renewal margin, bearer, digest",
+    () =>
+      Effect.gen(function* () {
+        vi.resetModules()
+        const fresh = yield* Effect.promise(() => import("../../src/atlas/AtlasAuth.js"))
+        const freshTransport = yield* Effect.promise(() => import("../../src/atlas/AtlasTransport.js"))
+        const seen: Array<HttpClientRequest.HttpClientRequest> = []
+        let issued = 0
+        const transport = Layer.succeed(
+          freshTransport.AtlasTransport,
+          freshTransport.AtlasTransport.of({
+            baseUrl: "https://atlas.test",
+            send: (request) =>
+              Effect.sync(() => {
+                seen.push(request)
+                if (request.url.endsWith("/api/oauth/token"))
+                  return raw(200, { access_token: `t${++issued}`, expires_in: 60 })
+                if (request.url.endsWith("/digest") && request.headers["authorization"] === undefined)
+                  return challenge("n1")
+                return raw(200)
+              }),
+          }),
+        )
+        const use = <E>(layer: Layer.Layer<InstanceType<typeof fresh.AtlasAuth>, E, never>) =>
+          Effect.gen(function* () {
+            const scope = yield* Scope.make()
+            const context = yield* Layer.buildWithScope(layer, scope)
+            return Context.get(context, fresh.AtlasAuth)
+          })
+
+        const sa = yield* use(
+          fresh.AtlasAuth.layerServiceAccount("id 1", Redacted.make("sec ret")).pipe(Layer.provide(transport)),
+        )
+        assert.strictEqual(sa.mode, "ServiceAccount")
+        yield* sa.send(get)
+        yield* TestClock.adjust(49_999)
+        yield* sa.send(get)
+        assert.strictEqual(issued, 1)
+        yield* TestClock.adjust(1)
+        yield* sa.send(get)
+        assert.strictEqual(issued, 2)
+        assert.deepStrictEqual(
+          seen.map((r) => r.headers["authorization"]),
+          [
+            `Basic ${Buffer.from("id+1:sec+ret").toString("base64")}`,
+            "Bearer t1",
+            "Bearer t1",
+            seen[0]!.headers["authorization"],
+            "Bearer t2",
+          ],
+        )
+
+        const token = yield* use(fresh.AtlasAuth.layerAccessToken(Redacted.make("abc")).pipe(Layer.provide(transport)))
+        assert.strictEqual(token.mode, "AccessToken")
+        yield* token.send(get)
+        assert.strictEqual(seen.at(-1)!.headers["authorization"], "Bearer abc")
+
+        const digest = yield* use(
+          fresh.AtlasAuth.layerDigest("pubkey", Redacted.make("private-secret")).pipe(Layer.provide(transport)),
+        )
+        assert.strictEqual(digest.mode, "ApiKey")
+        assert.strictEqual((yield* digest.send(HttpClientRequest.get("https://atlas.test/digest"))).status, 200)
+        assert.strictEqual(nonceOf(seen.at(-1)!), "n1")
+        assert.strictEqual(seen.length, 8)
+      }),
   )
 })
