@@ -888,6 +888,9 @@ describe("AtlasAuth over a scripted transport: access token and API keys", () =>
       yield* Fiber.join(a)
       // D must wait for C's challenge rather than fetch its own.
       const d = yield* Effect.forkChild(auth.send(get))
+      // Let D run to where it waits (scheduler turns, no time): it must have sent nothing.
+      for (let i = 0; i < 5; i++) yield* Effect.yieldNow
+      assert.strictEqual(yield* Queue.size(m.inbox), 0)
       yield* Deferred.succeed(sentC.reply, challenge("n2"))
       const next = [yield* Queue.take(m.inbox), yield* Queue.take(m.inbox)]
       assert.deepStrictEqual(
