@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { assert, describe, it, vi } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Queue, Redacted, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
@@ -910,14 +910,16 @@ describe("AtlasAuth loaded afresh (its module-level helpers and layers, evaluate
     "each mode's layer from a fresh module: Basic credentials, token schema, renewal margin, bearer, digest",
     () =>
       Effect.gen(function* () {
-        vi.resetModules()
-        const fresh = yield* Effect.promise(() => import("../../src/atlas/AtlasAuth.js"))
-        const freshTransport = yield* Effect.promise(() => import("../../src/atlas/AtlasTransport.js"))
+        // A second instance of the module alone (its imports stay shared), loaded by this test.
+        const fresh = (yield* Effect.promise(
+          () => import(/* @vite-ignore */ `${new URL("../../src/atlas/AtlasAuth.ts", import.meta.url).pathname}?fresh`),
+        )) as typeof import("../../src/atlas/AtlasAuth.js")
+        assert.notStrictEqual(fresh.AtlasAuth, AtlasAuth)
         const seen: Array<HttpClientRequest.HttpClientRequest> = []
         let issued = 0
         const transport = Layer.succeed(
-          freshTransport.AtlasTransport,
-          freshTransport.AtlasTransport.of({
+          AtlasTransport,
+          AtlasTransport.of({
             baseUrl: "https://atlas.test",
             send: (request) =>
               Effect.sync(() => {

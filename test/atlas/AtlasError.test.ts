@@ -3,7 +3,8 @@
  * status and error code, detail before reason, and the optional parts
  * (challenge, Retry-After, last status) present or absent.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Schema } from "effect"
 import {
   AuthError,
   BadRequest,
@@ -111,6 +112,47 @@ describe("AtlasError messages", () => {
     assert.strictEqual(
       new WaitTimeout({ afterMillis: 5 }).message,
       "The restore job did not finish within 5 ms (last status unknown)",
+    )
+  })
+})
+
+describe("AtlasError loaded afresh (the classes' tags and fields, evaluated inside the test)", () => {
+  it("every class decodes its tag and all its fields, extra keys dropped", async () => {
+    // A second instance of the module, loaded by this test.
+    const fresh = (await import(
+      /* @vite-ignore */ `${new URL("../../src/atlas/AtlasError.ts", import.meta.url).pathname}?fresh`
+    )) as typeof import("../../src/atlas/AtlasError.js")
+    expect(fresh.BadRequest).not.toBe(BadRequest)
+    const api = {
+      status: 400,
+      errorCode: "CODE",
+      detail: "the detail",
+      reason: "Bad Request",
+      parameters: ["p", 1],
+      badRequestDetail: { fields: [{ field: "name", description: "too long" }] },
+    }
+    const samples: ReadonlyArray<readonly [Schema.Decoder<unknown>, Record<string, unknown>]> = [
+      [fresh.InvalidRequest, { _tag: "InvalidRequest", fields: [{ field: "f", value: "v", rule: "r" }] }],
+      [fresh.BadRequest, { _tag: "BadRequest", ...api }],
+      [fresh.Unauthorized, { _tag: "Unauthorized", ...api, status: 401, challenge: "no nonce" }],
+      [fresh.Forbidden, { _tag: "Forbidden", ...api, status: 403 }],
+      [fresh.NotFound, { _tag: "NotFound", ...api, status: 404 }],
+      [fresh.RateLimited, { _tag: "RateLimited", ...api, status: 429, retryAfterSeconds: 3 }],
+      [fresh.ServerError, { _tag: "ServerError", ...api, status: 500 }],
+      [fresh.UnexpectedStatus, { _tag: "UnexpectedStatus", ...api, status: 410 }],
+      [fresh.TransportError, { _tag: "TransportError", reason: "ECONNRESET" }],
+      [fresh.Timeout, { _tag: "Timeout", afterMillis: 5, what: "the request" }],
+      [fresh.ResponseDecodeError, { _tag: "ResponseDecodeError", status: 200, reason: "not JSON" }],
+      [fresh.AuthError, { _tag: "AuthError", reason: "refused", status: 401, errorCode: "E" }],
+      [fresh.WaitTimeout, { _tag: "WaitTimeout", afterMillis: 9, lastStatus: "PENDING" }],
+    ]
+    for (const [schema, sample] of samples) {
+      const decoded = Schema.decodeUnknownSync(schema)({ ...sample, extra: true }) as Record<string, unknown>
+      expect({ ...decoded }).toStrictEqual(sample)
+      expect(decoded).toBeInstanceOf(Error)
+    }
+    expect(new fresh.BadRequest({ status: 400, errorCode: "X", detail: "d" }).message).toBe(
+      "Bad request (HTTP 400 X): d",
     )
   })
 })
