@@ -936,6 +936,8 @@ describe("AtlasAuth loaded afresh (its module-level helpers and layers, evaluate
           Effect.gen(function* () {
             const scope = yield* Scope.make()
             const context = yield* Layer.buildWithScope(layer, scope)
+            // The service's key, not the class, names it: either copy of the module finds the other's.
+            assert.strictEqual(Context.get(context, AtlasAuth), Context.get(context, fresh.AtlasAuth))
             return Context.get(context, fresh.AtlasAuth)
           })
 
@@ -973,6 +975,15 @@ describe("AtlasAuth loaded afresh (its module-level helpers and layers, evaluate
         assert.strictEqual((yield* digest.send(HttpClientRequest.get("https://atlas.test/digest"))).status, 200)
         assert.strictEqual(nonceOf(seen.at(-1)!), "n1")
         assert.strictEqual(seen.length, 8)
+
+        // The token answer's schema: a 200 without an access_token is refused.
+        const noToken = scriptedTransport(() => raw(200, { token_type: "Bearer", expires_in: 60 }))
+        const refused = yield* use(
+          fresh.AtlasAuth.layerServiceAccount("id", Redacted.make("s")).pipe(Layer.provide(noToken.layer)),
+        )
+        const error = yield* Effect.flip(refused.send(get))
+        assert.deepInclude(error, { _tag: "AuthError", reason: "the token endpoint answered without an access_token" })
+        assert.strictEqual(noToken.seen.length, 1)
       }),
   )
 })

@@ -151,6 +151,31 @@ describe("AtlasError loaded afresh (the classes' tags and fields, evaluated insi
       expect({ ...decoded }).toStrictEqual(sample)
       expect(decoded).toBeInstanceOf(Error)
     }
+    // The nested structs are checked too: extra keys dropped, a wrong type refused.
+    const nested = Schema.decodeUnknownSync(fresh.BadRequest)({
+      _tag: "BadRequest",
+      status: 400,
+      badRequestDetail: { fields: [{ field: "a", description: "b", extra: 1 }], extra: 2 },
+    })
+    expect(nested.badRequestDetail).toStrictEqual({ fields: [{ field: "a", description: "b" }] })
+    expect(() =>
+      Schema.decodeUnknownSync(fresh.BadRequest)({
+        _tag: "BadRequest",
+        status: 400,
+        badRequestDetail: { fields: [{ field: 1 }] },
+      }),
+    ).toThrow()
+    expect(() =>
+      Schema.decodeUnknownSync(fresh.BadRequest)({ _tag: "BadRequest", status: 400, badRequestDetail: { fields: 1 } }),
+    ).toThrow()
+    const invalid = Schema.decodeUnknownSync(fresh.InvalidRequest)({
+      _tag: "InvalidRequest",
+      fields: [{ field: "f", value: "v", rule: "r", extra: 1 }],
+    })
+    expect(invalid.fields).toStrictEqual([{ field: "f", value: "v", rule: "r" }])
+    expect(() =>
+      Schema.decodeUnknownSync(fresh.InvalidRequest)({ _tag: "InvalidRequest", fields: [{ field: "f" }] }),
+    ).toThrow()
     expect(new fresh.BadRequest({ status: 400, errorCode: "X", detail: "d" }).message).toBe(
       "Bad request (HTTP 400 X): d",
     )
