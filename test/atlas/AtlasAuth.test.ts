@@ -432,21 +432,27 @@ type Exchange = {
   readonly reply: Deferred.Deferred<RawResponse>
 }
 
-/** A transport whose requests wait in `inbox` until the test answers them; all are kept in `seen`. */
-const manualTransport = Effect.gen(function* () {
-  const inbox = yield* Queue.unbounded<Exchange>()
+/** An AtlasTransport at https://atlas.test that keeps every request in `seen` before `send` answers it. */
+const recordingTransport = (send: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<RawResponse>) => {
   const seen: Array<HttpClientRequest.HttpClientRequest> = []
   const layer = Layer.succeed(
     AtlasTransport,
     AtlasTransport.of({
       baseUrl: "https://atlas.test",
-      send: (request) =>
-        Effect.gen(function* () {
-          seen.push(request)
-          const reply = yield* Deferred.make<RawResponse>()
-          yield* Queue.offer(inbox, { request, reply })
-          return yield* Deferred.await(reply)
-        }),
+      send: (request) => Effect.suspend(() => (seen.push(request), send(request))),
+    }),
+  )
+  return { seen, layer }
+}
+
+/** A transport whose requests wait in `inbox` until the test answers them; all are kept in `seen`. */
+const manualTransport = Effect.gen(function* () {
+  const inbox = yield* Queue.unbounded<Exchange>()
+  const { seen, layer } = recordingTransport((request) =>
+    Effect.gen(function* () {
+      const reply = yield* Deferred.make<RawResponse>()
+      yield* Queue.offer(inbox, { request, reply })
+      return yield* Deferred.await(reply)
     }),
   )
   /** Takes the next request and answers it. */
@@ -461,19 +467,8 @@ const manualTransport = Effect.gen(function* () {
 
 /** A transport answering at once with `handler`; all requests are kept in `seen`. */
 const scriptedTransport = (handler: (request: HttpClientRequest.HttpClientRequest, index: number) => RawResponse) => {
-  const seen: Array<HttpClientRequest.HttpClientRequest> = []
-  const layer = Layer.succeed(
-    AtlasTransport,
-    AtlasTransport.of({
-      baseUrl: "https://atlas.test",
-      send: (request) =>
-        Effect.sync(() => {
-          seen.push(request)
-          return handler(request, seen.length - 1)
-        }),
-    }),
-  )
-  return { seen, layer }
+  const recording = recordingTransport((request) => Effect.sync(() => handler(request, recording.seen.length - 1)))
+  return recording
 }
 
 const raw = (status: number, body: unknown = {}, headers: Record<string, string> = {}): RawResponse => ({
@@ -490,6 +485,18 @@ const bodyOf = (request: HttpClientRequest.HttpClientRequest) => {
   return body._tag === "Uint8Array" ? new TextDecoder().decode(body.body as Uint8Array) : ""
 }
 const get = HttpClientRequest.get("https://atlas.test/api/atlas/v2/x")
+
+/** Three calls around the renewal of a 60 s token, renewed a sixth (10 s) early: at 49.999 s the first token serves, at 50 s a second is fetched. */
+const sendAcrossRenewal = (auth: AtlasAuthShape, issued: () => number) =>
+  Effect.gen(function* () {
+    yield* auth.send(get)
+    yield* TestClock.adjust(49_999)
+    yield* auth.send(get)
+    assert.strictEqual(issued(), 1)
+    yield* TestClock.adjust(1)
+    yield* auth.send(get)
+    assert.strictEqual(issued(), 2)
+  })
 
 const build = <E>(layer: Layer.Layer<AtlasAuth, E>) =>
   Effect.gen(function* () {
@@ -533,59 +540,34 @@ describe("AtlasAuth over a scripted transport: service account", () => {
       return error
     })
 
-  it.effect(
-    "a refused token request: the status, the x-error-code header, the reason alone when the body is not JSON",
-    () =>
-      Effect.gen(function* () {
-        const error = yield* refusal(raw(401, "<html>no</html>", { "x-error-code": "INVALID_CLIENT" }))
-        assert.deepInclude(error, {
-          _tag: "AuthError",
-          reason: "the service account token request failed",
-          status: 401,
-          errorCode: "INVALID_CLIENT",
-        })
-      }),
-  )
-
-  it.effect("a refused token request: OAuth's error and error_description when there is no errorCode or detail", () =>
-    Effect.gen(function* () {
-      const error = yield* refusal(
-        raw(400, { error: "invalid_client", error_description: "unknown client" }, { "x-error-code": "HEADER_CODE" }),
-      )
-      assert.deepInclude(error, {
-        _tag: "AuthError",
-        reason: "the service account token request failed: unknown client",
-        status: 400,
-        errorCode: "invalid_client",
-      })
-    }),
-  )
-
-  it.effect("a refused token request: Atlas's errorCode and detail win over error and error_description", () =>
-    Effect.gen(function* () {
-      const error = yield* refusal(
-        raw(401, { errorCode: "ATLAS_CODE", error: "oauth", detail: "the detail", error_description: "other" }),
-      )
-      assert.deepInclude(error, {
-        _tag: "AuthError",
-        reason: "the service account token request failed: the detail",
-        status: 401,
-        errorCode: "ATLAS_CODE",
-      })
-    }),
-  )
-
-  it.effect("a refused token request: fields that are not strings are left out", () =>
-    Effect.gen(function* () {
-      const error = yield* refusal(raw(403, { errorCode: 7, error: 403, detail: null, error_description: 42 }))
-      assert.strictEqual(error._tag, "AuthError")
-      if (error._tag === "AuthError") {
-        assert.strictEqual(error.reason, "the service account token request failed")
-        assert.strictEqual(error.status, 403)
-        assert.isFalse("errorCode" in error)
-      }
-    }),
-  )
+  const refusals: ReadonlyArray<readonly [string, RawResponse, Record<string, unknown>]> = [
+    [
+      "the status, the x-error-code header, the reason alone when the body is not JSON",
+      raw(401, "<html>no</html>", { "x-error-code": "INVALID_CLIENT" }),
+      { status: 401, errorCode: "INVALID_CLIENT", reason: "the service account token request failed" },
+    ],
+    [
+      "OAuth's error and error_description when there is no errorCode or detail",
+      raw(400, { error: "invalid_client", error_description: "unknown client" }, { "x-error-code": "HEADER_CODE" }),
+      { status: 400, errorCode: "invalid_client", reason: "the service account token request failed: unknown client" },
+    ],
+    [
+      "Atlas's errorCode and detail win over error and error_description",
+      raw(401, { errorCode: "ATLAS_CODE", error: "oauth", detail: "the detail", error_description: "other" }),
+      { status: 401, errorCode: "ATLAS_CODE", reason: "the service account token request failed: the detail" },
+    ],
+    [
+      "fields that are not strings are left out",
+      raw(403, { errorCode: 7, error: 403, detail: null, error_description: 42 }),
+      { status: 403, reason: "the service account token request failed" },
+    ],
+  ]
+  for (const [name, response, expected] of refusals)
+    it.effect(`a refused token request: ${name}`, () =>
+      Effect.map(refusal(response), (error) =>
+        assert.deepStrictEqual<unknown>({ ...error }, { _tag: "AuthError", ...expected }),
+      ),
+    )
 
   it.effect("a 200 from the token endpoint without an access_token is an AuthError, nothing else sent", () =>
     Effect.gen(function* () {
@@ -605,14 +587,7 @@ describe("AtlasAuth over a scripted transport: service account", () => {
     const t = scriptedTransport((r) => (isToken(r) ? tokenOk(`tok${++issued}`, 60) : raw(200)))
     return Effect.gen(function* () {
       const { auth } = yield* build(serviceAccount().pipe(Layer.provide(t.layer)))
-      yield* auth.send(get)
-      // 60 s of life, renewed a sixth (10 s) early: at 50 s.
-      yield* TestClock.adjust(49_999)
-      yield* auth.send(get)
-      assert.strictEqual(issued, 1)
-      yield* TestClock.adjust(1)
-      yield* auth.send(get)
-      assert.strictEqual(issued, 2)
+      yield* sendAcrossRenewal(auth, () => issued)
       assert.strictEqual(t.seen.at(-1)!.headers["authorization"], "Bearer tok2")
     })
   })
@@ -640,20 +615,28 @@ describe("AtlasAuth over a scripted transport: service account", () => {
     },
   )
 
+  /** Two calls in flight with tok1 (the first fetched it), their requests taken from the inbox. */
+  const twoOnTok1 = Effect.gen(function* () {
+    const m = yield* manualTransport
+    const { auth } = yield* build(serviceAccount().pipe(Layer.provide(m.layer)))
+    const a = yield* Effect.forkChild(auth.send(get))
+    yield* m.answer(tokenOk("tok1"))
+    const b = yield* Effect.forkChild(auth.send(get))
+    const sentA = yield* Queue.take(m.inbox)
+    const sentB = yield* Queue.take(m.inbox)
+    assert.deepStrictEqual(
+      [sentA.request.headers["authorization"], sentB.request.headers["authorization"]],
+      ["Bearer tok1", "Bearer tok1"],
+    )
+    return { m, auth, a, b, sentA, sentB }
+  })
+
   it.effect(
     "a 401 drops the token only if it is still the current one: a refusal of an older token keeps the newer",
     () =>
       Effect.gen(function* () {
-        const m = yield* manualTransport
-        const { auth } = yield* build(serviceAccount().pipe(Layer.provide(m.layer)))
-        const a = yield* Effect.forkChild(auth.send(get))
-        yield* m.answer(tokenOk("tok1"))
-        const b = yield* Effect.forkChild(auth.send(get))
-        // Both calls hold tok1; B's is refused first: B drops it and gets tok2.
-        const sentA = yield* Queue.take(m.inbox)
-        const sentB = yield* Queue.take(m.inbox)
-        assert.strictEqual(sentA.request.headers["authorization"], "Bearer tok1")
-        assert.strictEqual(sentB.request.headers["authorization"], "Bearer tok1")
+        const { m, auth, a, b, sentA, sentB } = yield* twoOnTok1
+        // B's is refused first: B drops tok1 and gets tok2.
         yield* Deferred.succeed(sentB.reply, raw(401))
         assert.strictEqual((yield* m.answer(tokenOk("tok2"))).url, "https://atlas.test/api/oauth/token")
         assert.strictEqual((yield* m.answer(raw(200))).headers["authorization"], "Bearer tok2")
@@ -669,13 +652,7 @@ describe("AtlasAuth over a scripted transport: service account", () => {
 
   it.effect("a 401 that arrives while another call is fetching a new token waits for that token", () =>
     Effect.gen(function* () {
-      const m = yield* manualTransport
-      const { auth } = yield* build(serviceAccount().pipe(Layer.provide(m.layer)))
-      const a = yield* Effect.forkChild(auth.send(get))
-      yield* m.answer(tokenOk("tok1"))
-      const b = yield* Effect.forkChild(auth.send(get))
-      const sentA = yield* Queue.take(m.inbox)
-      const sentB = yield* Queue.take(m.inbox)
+      const { m, a, b, sentA, sentB } = yield* twoOnTok1
       // B is refused and asks for a new token; before it arrives, A is refused too (no current token then).
       yield* Deferred.succeed(sentB.reply, raw(401))
       const tokenRequest = yield* Queue.take(m.inbox)
@@ -819,6 +796,13 @@ describe("AtlasAuth over a scripted transport: access token and API keys", () =>
     assert.deepStrictEqual([nonceOf(sentA.request), nonceOf(sentB.request)], ["n1", "n1"])
     return { m, auth, a, b, sentA, sentB }
   })
+  /** The next call goes out at once on `nonce` and succeeds. */
+  const nextCallUses = (m: Effect.Success<typeof manualTransport>, auth: AtlasAuthShape, nonce: string) =>
+    Effect.gen(function* () {
+      const c = yield* Effect.forkChild(auth.send(get))
+      assert.strictEqual(nonceOf(yield* m.answer(raw(200))), nonce)
+      assert.strictEqual((yield* Fiber.join(c)).status, 200)
+    })
   const notDigest = raw(401, { error: 401 }, { "www-authenticate": 'Basic realm="proxy"' })
 
   it.effect(
@@ -832,9 +816,7 @@ describe("AtlasAuth over a scripted transport: access token and API keys", () =>
         assert.strictEqual(nonceOf(yield* m.answer(raw(200))), "n3")
         yield* Fiber.join(a)
         yield* Fiber.join(b)
-        const c = yield* Effect.forkChild(auth.send(get))
-        assert.strictEqual(nonceOf(yield* m.answer(raw(200))), "n2")
-        assert.strictEqual((yield* Fiber.join(c)).status, 200)
+        yield* nextCallUses(m, auth, "n2")
       }),
   )
 
@@ -846,9 +828,7 @@ describe("AtlasAuth over a scripted transport: access token and API keys", () =>
       yield* Deferred.succeed(sentA.reply, challenge("n2", true))
       assert.strictEqual(nonceOf(yield* m.answer(raw(200))), "n2")
       yield* Fiber.join(a)
-      const c = yield* Effect.forkChild(auth.send(get))
-      assert.strictEqual(nonceOf(yield* m.answer(raw(200))), "n2")
-      assert.strictEqual((yield* Fiber.join(c)).status, 200)
+      yield* nextCallUses(m, auth, "n2")
     }),
   )
 
@@ -862,9 +842,7 @@ describe("AtlasAuth over a scripted transport: access token and API keys", () =>
       assert.strictEqual((yield* Effect.flip(Fiber.join(b)))._tag, "Unauthorized")
       yield* Deferred.succeed(retryA.reply, raw(200))
       yield* Fiber.join(a)
-      const c = yield* Effect.forkChild(auth.send(get))
-      assert.strictEqual(nonceOf(yield* m.answer(raw(200))), "n2")
-      assert.strictEqual((yield* Fiber.join(c)).status, 200)
+      yield* nextCallUses(m, auth, "n2")
     }),
   )
 
@@ -915,23 +893,13 @@ describe("AtlasAuth loaded afresh (its module-level helpers and layers, evaluate
           () => import(/* @vite-ignore */ `${new URL("../../src/atlas/AtlasAuth.ts", import.meta.url).pathname}?fresh`),
         )) as typeof import("../../src/atlas/AtlasAuth.js")
         assert.notStrictEqual(fresh.AtlasAuth, AtlasAuth)
-        const seen: Array<HttpClientRequest.HttpClientRequest> = []
         let issued = 0
-        const transport = Layer.succeed(
-          AtlasTransport,
-          AtlasTransport.of({
-            baseUrl: "https://atlas.test",
-            send: (request) =>
-              Effect.sync(() => {
-                seen.push(request)
-                if (request.url.endsWith("/api/oauth/token"))
-                  return raw(200, { access_token: `t${++issued}`, expires_in: 60 })
-                if (request.url.endsWith("/digest") && request.headers["authorization"] === undefined)
-                  return challenge("n1")
-                return raw(200)
-              }),
-          }),
-        )
+        const { seen, layer: transport } = scriptedTransport((request) => {
+          if (request.url.endsWith("/api/oauth/token"))
+            return raw(200, { access_token: `t${++issued}`, expires_in: 60 })
+          if (request.url.endsWith("/digest") && request.headers["authorization"] === undefined) return challenge("n1")
+          return raw(200)
+        })
         const use = <E>(layer: Layer.Layer<InstanceType<typeof fresh.AtlasAuth>, E, never>) =>
           Effect.gen(function* () {
             const scope = yield* Scope.make()
@@ -945,13 +913,7 @@ describe("AtlasAuth loaded afresh (its module-level helpers and layers, evaluate
           fresh.AtlasAuth.layerServiceAccount("id 1", Redacted.make("sec ret")).pipe(Layer.provide(transport)),
         )
         assert.strictEqual(sa.mode, "ServiceAccount")
-        yield* sa.send(get)
-        yield* TestClock.adjust(49_999)
-        yield* sa.send(get)
-        assert.strictEqual(issued, 1)
-        yield* TestClock.adjust(1)
-        yield* sa.send(get)
-        assert.strictEqual(issued, 2)
+        yield* sendAcrossRenewal(sa, () => issued)
         assert.deepStrictEqual(
           seen.map((r) => r.headers["authorization"]),
           [

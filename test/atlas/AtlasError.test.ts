@@ -34,31 +34,20 @@ describe("AtlasError messages", () => {
 
   it("API errors: label, status, error code, then the detail", () => {
     const fields = { status: 400, errorCode: "INVALID_ATTRIBUTE", detail: "the detail", reason: "Bad Request" }
-    assert.strictEqual(new BadRequest(fields).message, "Bad request (HTTP 400 INVALID_ATTRIBUTE): the detail")
-    assert.strictEqual(
-      new Unauthorized({ ...fields, status: 401 }).message,
-      "Unauthorized (HTTP 401 INVALID_ATTRIBUTE): the detail",
-    )
-    assert.strictEqual(
-      new Forbidden({ ...fields, status: 403 }).message,
-      "Forbidden (HTTP 403 INVALID_ATTRIBUTE): the detail",
-    )
-    assert.strictEqual(
-      new NotFound({ ...fields, status: 404 }).message,
-      "Not found (HTTP 404 INVALID_ATTRIBUTE): the detail",
-    )
-    assert.strictEqual(
-      new RateLimited({ ...fields, status: 429 }).message,
-      "Rate limited (HTTP 429 INVALID_ATTRIBUTE): the detail",
-    )
-    assert.strictEqual(
-      new ServerError({ ...fields, status: 503 }).message,
-      "Atlas server error (HTTP 503 INVALID_ATTRIBUTE): the detail",
-    )
-    assert.strictEqual(
-      new UnexpectedStatus({ ...fields, status: 410 }).message,
-      "Unexpected response status (HTTP 410 INVALID_ATTRIBUTE): the detail",
-    )
+    const labels = [
+      [BadRequest, 400, "Bad request"],
+      [Unauthorized, 401, "Unauthorized"],
+      [Forbidden, 403, "Forbidden"],
+      [NotFound, 404, "Not found"],
+      [RateLimited, 429, "Rate limited"],
+      [ServerError, 503, "Atlas server error"],
+      [UnexpectedStatus, 410, "Unexpected response status"],
+    ] as const
+    for (const [ApiError, status, label] of labels)
+      assert.strictEqual(
+        new ApiError({ ...fields, status }).message,
+        `${label} (HTTP ${status} INVALID_ATTRIBUTE): the detail`,
+      )
   })
 
   it("API errors: the reason when there is no detail, nothing after the status when neither", () => {
