@@ -127,10 +127,7 @@ export const make = (
     const wait = Effect.fn("FlexRestoreJobs.wait")(function* (ref: FlexRestoreJobRef, options?: WaitOptions) {
       const interval = millis(options?.interval, WaitDefaults.interval)
       const timeout = millis(options?.timeout, WaitDefaults.timeout)
-      const getOptions: GetOptions = {
-        ...(options?.envelope !== undefined ? { envelope: options.envelope } : {}),
-        ...(options?.pretty !== undefined ? { pretty: options.pretty } : {}),
-      }
+      const getOptions: GetOptions = { envelope: options?.envelope === true, pretty: options?.pretty === true }
       const onStatusChange = options?.onStatusChange
       const start = yield* Clock.currentTimeMillis
       let seen = false

@@ -1,8 +1,8 @@
 import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
-import { Redacted, Result } from "effect"
-import { checkBaseUrl, Defaults, resolveConfig } from "../../src/atlas/AtlasConfig.js"
-import type { AtlasConfig } from "../../src/atlas/AtlasConfig.js"
+import { Duration, Redacted, Result } from "effect"
+import { checkBaseUrl, Defaults, millis, resolveConfig } from "../../src/atlas/AtlasConfig.js"
+import type { AtlasConfig, AuthOptions } from "../../src/atlas/AtlasConfig.js"
 
 const resolved = (options: Parameters<typeof resolveConfig>[0]): AtlasConfig => {
   const r = resolveConfig(options)
@@ -161,4 +161,131 @@ describe("checkBaseUrl", () => {
       }
     })
   }
+})
+
+describe("resolveConfig and checkBaseUrl: exact answers", () => {
+  const reasonOf = (options: Parameters<typeof resolveConfig>[0]): string => {
+    const r = resolveConfig(options)
+    if (Result.isSuccess(r)) throw new Error(`expected an AuthError, got ${r.success.auth._tag}`)
+    return r.failure.reason
+  }
+  const incomplete =
+    "the auth option is incomplete: give { accessToken }, { clientId, clientSecret } or { publicKey, privateKey }, each non-empty"
+  const variables =
+    ": set MONGODB_ATLAS_ACCESS_TOKEN, or MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET, " +
+    "or MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY"
+
+  it("refuses an auth option with an empty, blank or missing part, whatever the environment", () => {
+    for (const auth of [
+      { accessToken: "" },
+      { accessToken: Redacted.make("  ") },
+      { clientId: "", clientSecret: "s" },
+      { clientId: "id", clientSecret: " " },
+      { clientId: "id" },
+      { publicKey: "", privateKey: "p" },
+      { publicKey: "pub", privateKey: Redacted.make("") },
+      { publicKey: "pub" },
+      // Incomplete shapes from a JavaScript caller, which the types would refuse.
+    ] as unknown as ReadonlyArray<AuthOptions>) {
+      assert.strictEqual(reasonOf({ env: allModes, auth }), incomplete, JSON.stringify(auth))
+    }
+  })
+
+  it("takes each complete auth option as its own mode", () => {
+    const sa = resolved({ env: allModes, auth: { clientId: "opt-id", clientSecret: "opt-secret" } }).auth
+    assert.strictEqual(sa._tag, "ServiceAccount")
+    if (sa._tag === "ServiceAccount") {
+      assert.strictEqual(sa.clientId, "opt-id")
+      assert.strictEqual(Redacted.value(sa.clientSecret), "opt-secret")
+    }
+    const key = resolved({ env: {}, auth: { publicKey: "opt-pub", privateKey: Redacted.make("opt-priv") } }).auth
+    assert.strictEqual(key._tag, "ApiKey")
+    if (key._tag === "ApiKey") {
+      assert.strictEqual(key.publicKey, "opt-pub")
+      assert.strictEqual(Redacted.value(key.privateKey), "opt-priv")
+    }
+  })
+
+  it("names the missing half of a pair from the environment, and nothing when neither half is set", () => {
+    assert.strictEqual(reasonOf({ env: {} }), `no Atlas credentials configured${variables}`)
+    const halves: ReadonlyArray<[string, string]> = [
+      ["MONGODB_ATLAS_CLIENT_ID", "MONGODB_ATLAS_CLIENT_SECRET"],
+      ["MONGODB_ATLAS_CLIENT_SECRET", "MONGODB_ATLAS_CLIENT_ID"],
+      ["MONGODB_ATLAS_PUBLIC_API_KEY", "MONGODB_ATLAS_PRIVATE_API_KEY"],
+      ["MONGODB_ATLAS_PRIVATE_API_KEY", "MONGODB_ATLAS_PUBLIC_API_KEY"],
+    ]
+    for (const [set, missing] of halves) {
+      assert.strictEqual(
+        reasonOf({ env: { [set]: "value" } }),
+        `no Atlas credentials configured (${missing} is missing)${variables}`,
+      )
+    }
+  })
+
+  it("states the rule a refused base URL breaks, with any credentials in it masked", () => {
+    const cases: ReadonlyArray<[string, string, string]> = [
+      ["not a url", "not a url", "an absolute URL such as https://cloud.mongodb.com"],
+      ["ftp://x.test", "ftp://x.test", "an https:// URL"],
+      [
+        "http://cloud.mongodb.com",
+        "http://cloud.mongodb.com",
+        "an https:// URL (plain http is allowed only to a loopback address)",
+      ],
+      ["https://user:pw@x.test", "https://***@x.test", "a URL without credentials in it"],
+      ["https://user@x.test", "https://***@x.test", "a URL without credentials in it"],
+      ["https://:pw@x.test", "https://***@x.test", "a URL without credentials in it"],
+      ["https://x.test/?a=1", "https://x.test/?a=1", "a URL without query or fragment"],
+      ["https://x.test/#top", "https://x.test/#top", "a URL without query or fragment"],
+    ]
+    for (const [raw, shown, rule] of cases) {
+      const r = checkBaseUrl(raw, false)
+      assert.strictEqual(r.url, shown, raw)
+      assert.deepStrictEqual(r.problem?.fields, [{ field: "baseUrl", value: shown, rule }], raw)
+    }
+  })
+
+  it("lets plain http reach exactly the loopback names and addresses", () => {
+    const cases: ReadonlyArray<[string, boolean]> = [
+      ["http://localhost:1", true],
+      ["http://LOCALHOST:1", true],
+      ["http://api.localhost:1", true],
+      ["http://localhost.example.test:1", false],
+      ["http://[::1]:1", true],
+      ["http://[::2]:1", false],
+      ["http://127.0.0.1:1", true],
+      ["http://127.10.200.255:1", true],
+      ["http://127.0.0.1.example.test:1", false],
+      ["http://128.0.0.1:1", false],
+    ]
+    assert.deepStrictEqual(
+      cases.map(([url]): [string, boolean] => [url, checkBaseUrl(url, false).problem === undefined]),
+      cases,
+    )
+  })
+
+  it("drops every trailing slash of an accepted base URL", () => {
+    assert.deepStrictEqual(checkBaseUrl("https://x.test/atlas//", false), {
+      url: "https://x.test/atlas",
+      problem: undefined,
+    })
+  })
+
+  it("falls back to the default for a count that is not a finite number of at least 1, and floors the others", () => {
+    const counts = (maxConnections: number) => resolved({ env: { MONGODB_ATLAS_ACCESS_TOKEN: "t" }, maxConnections })
+    assert.deepStrictEqual(
+      [0, 0.5, -3, Number.NaN, Number.POSITIVE_INFINITY, 1, 2.9].map((n) => counts(n).maxConnections),
+      [16, 16, 16, 16, 16, 1, 2],
+    )
+    const retry = (maxAttempts: number) =>
+      resolved({ env: { MONGODB_ATLAS_ACCESS_TOKEN: "t" }, retry: { maxAttempts } }).retry.maxAttempts
+    assert.deepStrictEqual([Number.POSITIVE_INFINITY, 0, 1].map(retry), [4, 4, 1])
+  })
+
+  it("takes a zero duration as given and falls back on a negative or unset one", () => {
+    const fallback = Duration.seconds(7)
+    assert.deepStrictEqual(
+      [millis(0, fallback), millis(-5, fallback), millis(undefined, fallback), millis("250 millis", fallback)],
+      [0, 7000, 7000, 250],
+    )
+  })
 })

@@ -631,3 +631,58 @@ describe("NodeHttpClient details", () => {
     })
   })
 })
+
+describe("layerNode hands its options to the client", () => {
+  const dir = mkdtempSync(join(tmpdir(), "layer-node-ca-"))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  let server: TestServer
+  let trusted: string
+  const job = (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.writeHead(200, { "content-type": "application/vnd.atlas.2024-11-13+json" })
+    res.end(JSON.stringify(JOB_BODY))
+  }
+  beforeAll(async () => {
+    const made = opensslCertificate(dir, "layer-node", {
+      curve: "P-256",
+      subject: "/CN=layer-node",
+      subjectAltName: "IP:127.0.0.1,DNS:localhost",
+    })
+    trusted = made.certPem
+    server = await serve(job, (h) => https.createServer({ key: made.keyPem, cert: made.certPem }, h))
+  })
+  afterAll(() => server.stop())
+
+  const getOver = async (layer: ReturnType<typeof FlexRestoreJobsLive.layerNode>) => {
+    const runtime = ManagedRuntime.make(layer)
+    const exit = await runtime.runPromiseExit(FlexRestoreJobs.use((jobs) => jobs.get(REF)))
+    await runtime.dispose()
+    return Exit.isSuccess(exit) ? exit.value.id : reasonOf(exit)
+  }
+  const options = { auth: { accessToken: "token" }, env: {}, retry: { maxAttempts: 1 } }
+
+  it("reads over TLS from a server whose certificate is given as ca, and refuses it without", async () => {
+    expect(await getOver(FlexRestoreJobsLive.layerNode({ ...options, baseUrl: server.url, ca: [trusted] }))).toBe(
+      JOB_BODY.id,
+    )
+    expect(await getOver(FlexRestoreJobsLive.layerNode({ ...options, baseUrl: server.url }))).toBe(
+      `TransportError: Transport error: GET ${server.url}/api/atlas/v2/groups/${REF.groupId}/flexClusters/${REF.name}` +
+        `/backup/restoreJobs/${REF.restoreJobId}: self-signed certificate`,
+    )
+  })
+
+  it("without options reads credentials and base URL from the environment", async () => {
+    const plain = await serve(job)
+    const saved = { ...process.env }
+    try {
+      for (const key of Object.keys(process.env)) if (/^(MONGODB_ATLAS_|MCLI_)/.test(key)) delete process.env[key]
+      process.env["MONGODB_ATLAS_ACCESS_TOKEN"] = "env-token"
+      process.env["MONGODB_ATLAS_BASE_URL"] = plain.url
+      expect(await getOver(FlexRestoreJobsLive.layerNode())).toBe(JOB_BODY.id)
+      expect(plain.connections().opened).toBe(1)
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+      Object.assign(process.env, saved)
+      await plain.stop()
+    }
+  })
+})

@@ -1,12 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer } from "effect"
+import { Effect, Exit, Fiber, Layer, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import type { AtlasClientOptions } from "../../src/atlas/AtlasConfig.js"
 import type { AtlasError } from "../../src/atlas/AtlasError.js"
 import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
 import type { GetOptions } from "../../src/atlas/FlexRestoreJobs.js"
 import type { FlexRestoreJobRef } from "../../src/atlas/FlexRestoreJob.js"
-import { FlexRestoreJobsLive } from "../../src/atlas/layer.js"
+import { FlexRestoreJobsLive, make } from "../../src/atlas/layer.js"
+import { AtlasAuth } from "../../src/atlas/AtlasAuth.js"
 import { fake, json, JOB_BODY, REF } from "./fake.js"
 import type { Fake, Handler } from "./fake.js"
 
@@ -526,6 +527,127 @@ describe("timeout", () => {
       const exit = yield* Fiber.await(fiber)
       assert.isTrue(Exit.isSuccess(exit))
       assert.strictEqual(f.aborted.length, 1)
+    })
+  })
+})
+
+describe("request details", () => {
+  it.effect("reports each missing field of a reference as the empty value", () => {
+    const f = fake(() => json(200, JOB_BODY))
+    return Effect.gen(function* () {
+      // `undefined` passed straight to the service: getWith's default parameter would replace it.
+      for (const ref of [{}, undefined]) {
+        const error = yield* Effect.flip(
+          FlexRestoreJobs.use((jobs) => jobs.get(ref as unknown as FlexRestoreJobRef)).pipe(provide(f)),
+        )
+        assert.strictEqual(error._tag, "InvalidRequest")
+        if (error._tag === "InvalidRequest")
+          assert.deepStrictEqual(
+            error.fields.map((x) => [x.field, x.value]),
+            [
+              ["groupId", ""],
+              ["name", ""],
+              ["restoreJobId", ""],
+            ],
+          )
+      }
+      assert.strictEqual(f.requests.length, 0)
+    })
+  })
+
+  it.effect("joins envelope and pretty with &", () => {
+    const f = fake(() => json(200, { status: 200, content: JOB_BODY }))
+    return Effect.gen(function* () {
+      const job = yield* getWith(f, base, REF, { envelope: true, pretty: true })
+      assert.deepStrictEqual(job, JOB_BODY)
+      assert.strictEqual(f.requests[0]!.url.search, "?envelope=true&pretty=true")
+    })
+  })
+})
+
+describe("make over a custom AtlasAuth", () => {
+  it.effect("needs no configured auth, and masks what the auth obtained in an error's detail", () => {
+    const sent: Array<string> = []
+    const auth = AtlasAuth.of({
+      mode: "AccessToken",
+      send: (request) =>
+        Effect.sync(() => {
+          sent.push(request.url)
+          return {
+            status: 404,
+            headers: {},
+            body: JSON.stringify({
+              error: 404,
+              errorCode: "NOT_FOUND",
+              detail: "token obtained-tok is not for this job",
+            }),
+          }
+        }),
+      obtainedSecrets: () => ["obtained-tok"],
+    })
+    const retry = { maxAttempts: 1, initialDelayMillis: 1, maxDelayMillis: 1, retryAfterCapMillis: 1 }
+    return Effect.gen(function* () {
+      const jobs = yield* make({ baseUrl: "https://atlas.test", baseUrlProblem: undefined, retry }).pipe(
+        Effect.provideService(AtlasAuth, auth),
+      )
+      const error = yield* Effect.flip(jobs.get(REF))
+      assert.strictEqual(error._tag, "NotFound")
+      if (error._tag === "NotFound") {
+        assert.strictEqual(error.errorCode, "NOT_FOUND")
+        assert.notInclude(error.detail, "obtained-tok")
+        assert.include(error.detail, " is not for this job")
+      }
+      assert.deepStrictEqual(sent, [
+        `https://atlas.test/api/atlas/v2/groups/${REF.groupId}/flexClusters/flex-demo/backup/restoreJobs/${REF.restoreJobId}`,
+      ])
+    })
+  })
+})
+
+describe("what only some inputs reveal", () => {
+  it.effect("does not unwrap an envelope-shaped body unless envelope was asked", () => {
+    const f = fake(() => json(200, { status: 200, content: JOB_BODY }))
+    return Effect.gen(function* () {
+      const error = yield* failureOf(f, noRetry)
+      assert.strictEqual(error._tag, "ResponseDecodeError")
+      if (error._tag === "ResponseDecodeError") assert.strictEqual(error.status, 200)
+      assert.strictEqual(f.requests[0]!.url.search, "")
+    })
+  })
+
+  it.effect("returns a job whose answer carries a Retry-After header", () => {
+    const f = fake(() => json(200, JOB_BODY, { "retry-after": "5" }))
+    return Effect.gen(function* () {
+      assert.deepStrictEqual(yield* getWith(f), JOB_BODY)
+      assert.strictEqual(f.requests.length, 1)
+    })
+  })
+
+  it.effect("traces get and wait as named spans, get's annotated with the reference", () => {
+    const spans: Array<Tracer.NativeSpan> = []
+    const tracer = Tracer.make({
+      span(options) {
+        const span = new Tracer.NativeSpan(options)
+        spans.push(span)
+        return span
+      },
+    })
+    const f = fake(() => json(200, JOB_BODY))
+    return Effect.gen(function* () {
+      yield* FlexRestoreJobs.use((jobs) => jobs.wait(REF, { interval: 1000 })).pipe(
+        provide(f),
+        Effect.provideService(Tracer.Tracer, tracer),
+      )
+      const named = spans.filter((s) => s.name.startsWith("FlexRestoreJobs."))
+      assert.deepStrictEqual(
+        named.map((s) => s.name),
+        ["FlexRestoreJobs.wait", "FlexRestoreJobs.get"],
+      )
+      const attributes = named[1]!.attributes
+      assert.deepStrictEqual(
+        ["groupId", "name", "restoreJobId"].map((k) => attributes.get(k)),
+        [REF.groupId, REF.name, REF.restoreJobId],
+      )
     })
   })
 })

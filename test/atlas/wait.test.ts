@@ -102,3 +102,93 @@ describe("wait", () => {
     })
   })
 })
+
+describe("wait: options and status reports", () => {
+  const waitWith = (f: ReturnType<typeof fake>, wait?: WaitOptions) =>
+    FlexRestoreJobs.use((jobs) => (wait === undefined ? jobs.wait(REF) : jobs.wait(REF, wait))).pipe(
+      Effect.provide(FlexRestoreJobsLive.layer(options).pipe(Layer.provide(f.layer))),
+    )
+
+  it.effect("without options polls every 5 seconds (the default)", () => {
+    const f = scripted(["RUNNING", "COMPLETED"])
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(waitWith(f))
+      yield* advance(4_999, 1)
+      assert.strictEqual(f.requests.length, 1)
+      yield* advance(1, 1)
+      const job = yield* Fiber.join(fiber)
+      assert.strictEqual(job.status, "COMPLETED")
+      assert.strictEqual(f.requests.length, 2)
+      assert.strictEqual(f.requests[1]!.url.search, "")
+    })
+  })
+
+  it.effect("passes pretty to each poll, and neither flag when both are false", () => {
+    const f = scripted(["RUNNING", "COMPLETED"])
+    const g = scripted(["COMPLETED"])
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(waitWith(f, { interval: 1000, pretty: true }))
+      yield* advance(1000, 2)
+      yield* Fiber.join(fiber)
+      assert.deepStrictEqual(
+        f.requests.map((r) => r.url.search),
+        ["?pretty=true", "?pretty=true"],
+      )
+      yield* waitWith(g, { envelope: false, pretty: false })
+      assert.deepStrictEqual(
+        g.requests.map((r) => r.url.search),
+        [""],
+      )
+    })
+  })
+
+  it.effect("reports the first poll even when the job has no status yet", () => {
+    const { status: _status, ...noStatus } = JOB_BODY
+    const f = fake((_, i) => json(200, i === 0 ? noStatus : JOB_BODY))
+    const changes: Array<[string | undefined, number]> = []
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(
+        waitWith(f, { interval: 1000, onStatusChange: (job, ms) => Effect.sync(() => changes.push([job.status, ms])) }),
+      )
+      yield* advance(1000, 2)
+      yield* Fiber.join(fiber)
+      assert.deepStrictEqual(changes, [
+        [undefined, 0],
+        ["COMPLETED", 1000],
+      ])
+    })
+  })
+
+  it.effect("measures the elapsed time from the start of the wait, not from the epoch", () => {
+    const f = scripted(["QUEUED", "COMPLETED"])
+    const changes: Array<[string | undefined, number]> = []
+    return Effect.gen(function* () {
+      yield* TestClock.adjust(60_000)
+      const fiber = yield* Effect.forkChild(
+        waitWith(f, { interval: 3000, onStatusChange: (job, ms) => Effect.sync(() => changes.push([job.status, ms])) }),
+      )
+      yield* advance(3000, 3)
+      yield* Fiber.join(fiber)
+      assert.deepStrictEqual(changes, [
+        ["QUEUED", 0],
+        ["COMPLETED", 3000],
+      ])
+    })
+  })
+
+  it.effect("times out with no last status when no poll answered", () => {
+    const f = fake(() => new Promise<Response>(() => {}))
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(Effect.flip(waitWith(f, { timeout: "2 seconds" })))
+      yield* advance(2000, 4)
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "WaitTimeout")
+      if (error._tag === "WaitTimeout") {
+        assert.strictEqual(error.afterMillis, 2000)
+        assert.isFalse("lastStatus" in error)
+      }
+      assert.strictEqual(error.message, "The restore job did not finish within 2000 ms (last status unknown)")
+      assert.strictEqual(f.requests.length, 1)
+    })
+  })
+})
