@@ -62,27 +62,28 @@ const basic = (user: string, secret: Redacted.Redacted<string>) =>
     `${encodeURIComponent(user).replace(/%20/g, "+")}:${encodeURIComponent(Redacted.value(secret)).replace(/%20/g, "+")}`,
   ).toString("base64")}`
 
-const TokenResponse = Schema.Struct({
-  access_token: Schema.String,
-  expires_in: Schema.optionalKey(Schema.Number),
-  token_type: Schema.optionalKey(Schema.String),
-})
+const decodeTokenResponse = Schema.decodeUnknownResult(
+  Schema.fromJsonString(
+    Schema.Struct({
+      access_token: Schema.String,
+      expires_in: Schema.optionalKey(Schema.Number),
+      token_type: Schema.optionalKey(Schema.String),
+    }),
+  ),
+)
+
+const decodeJson = Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Unknown))
 
 const authErrorFrom = (what: string, response: RawResponse, secrets: ReadonlyArray<string>): AuthError => {
-  let errorCode: string | undefined = response.headers["x-error-code"]
-  let detail: string | undefined
-  try {
-    const body = JSON.parse(response.body) as unknown
-    if (body && typeof body === "object") {
-      const b = body as Record<string, unknown>
-      if (typeof b["errorCode"] === "string") errorCode = b["errorCode"]
-      else if (typeof b["error"] === "string") errorCode = b["error"]
-      if (typeof b["detail"] === "string") detail = b["detail"]
-      else if (typeof b["error_description"] === "string") detail = b["error_description"]
-    }
-  } catch {
-    // Not JSON: the status says enough.
+  // Not JSON (or not an object): the status and the x-error-code header say enough.
+  const body = Result.getOrUndefined(decodeJson(response.body)) as Record<string, unknown> | null | undefined
+  const field = (name: string): string | undefined => {
+    const value = body?.[name]
+    return typeof value === "string" ? value : undefined
   }
+  // Atlas's own fields first, then OAuth's (RFC 6749 §5.2).
+  const errorCode = field("errorCode") ?? field("error") ?? response.headers["x-error-code"]
+  const detail = field("detail") ?? field("error_description")
   return new AuthError({
     reason: maskSecrets(`${what} failed${detail ? `: ${detail}` : ""}`, secrets),
     status: response.status,
@@ -155,7 +156,7 @@ export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atl
           )
           if (response.status !== 200)
             return yield* authErrorFrom("the service account token request", response, [Redacted.value(clientSecret)])
-          const decoded = Schema.decodeUnknownResult(TokenResponse)(safeJson(response.body))
+          const decoded = decodeTokenResponse(response.body)
           if (Result.isFailure(decoded)) {
             return yield* new AuthError({
               reason: "the token endpoint answered without an access_token",
@@ -368,13 +369,5 @@ export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atl
       case "ApiKey":
         return AtlasAuth.layerDigest(auth.publicKey, auth.privateKey)
     }
-  }
-}
-
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
   }
 }
