@@ -115,3 +115,14 @@ describe("secretsOf", () => {
     expect(secretsOf({}, {})).toEqual([])
   })
 })
+
+describe("ProviderConfig loaded afresh (its module-level variable table evaluated inside the test)", () => {
+  it("merges half a pair into the attribute's variable and lists the environment's secrets", async () => {
+    const fresh = (await import(
+      /* @vite-ignore */ `${new URL("../../../src/datasource/plugin/ProviderConfig.ts", import.meta.url).pathname}?fresh`
+    )) as typeof import("../../../src/datasource/plugin/ProviderConfig.js")
+    expect(fresh.toClientOptions).not.toBe(toClientOptions)
+    expect(fresh.toClientOptions({ client_id: "id" }, {})).toStrictEqual({ env: { MONGODB_ATLAS_CLIENT_ID: "id" } })
+    expect(fresh.secretsOf({}, { MONGODB_ATLAS_ACCESS_TOKEN: "env-token" })).toEqual(["env-token"])
+  })
+})

@@ -82,3 +82,20 @@ describe("atlasTrust", () => {
     expect(more).toEqual([`Ignoring extra certs from ${dir}: EISDIR: illegal operation on a directory, read`])
   })
 })
+
+describe("Trust loaded afresh (its module-level PEM pattern evaluated inside the test)", () => {
+  it("finds each PEM block of the extra file, and only them", async () => {
+    const fresh = (await import(
+      /* @vite-ignore */ `${new URL("../../../src/datasource/plugin/Trust.ts", import.meta.url).pathname}?fresh`
+    )) as typeof import("../../../src/datasource/plugin/Trust.js")
+    expect(fresh.atlasTrust).not.toBe(atlasTrust)
+    const { warnings, warn } = recorder()
+    const extra = file("fresh.pem", `# first\n${first}\nbetween\n${second}\ntrailing words\n`)
+    expect(fresh.atlasTrust({ [LauncherEnv.bundledCa]: "1", [LauncherEnv.extraCaCerts]: extra }, warn)).toEqual([
+      ...rootCertificates,
+      first.trim(),
+      second.trim(),
+    ])
+    expect(warnings).toEqual([])
+  })
+})
