@@ -2,7 +2,7 @@
  * `npm run mutate`: Stryker over the modules named in stryker.config.mjs, then
  * the score per folder (scripts/mutationScore). Stryker 10 needs Node 22 and
  * is the first to drive vitest 5 (9.6 ran no test per mutant, so every mutant
- * "survived"); it runs under the pinned Node 22 of scripts/nodeBinary, the
+ * "survived"); it runs under the pinned Node 22 of src/release/NodeBinary, the
  * system Node being 20. Not part of CI: two busy cores take tens of minutes.
  *
  * @since 0.1.0
