@@ -1,5 +1,5 @@
 /**
- * The rooms of `../shared/ARCHITECTURE.md` (restated in src/provider/README.md),
+ * The rooms of the project's architecture (restated in src/provider/README.md),
  * checked on every import specifier of every module under src/: relative
  * imports by the room they reach, packages by name. Type-only imports count:
  * a room that names another's types depends on it.

@@ -783,25 +783,23 @@ describe("NodeHttpClient, exactly", () => {
   })
 })
 
+/** An https server on 127.0.0.1 with a fresh self-signed certificate (kept alive a minute), and that certificate. */
+const serveTls = async (dir: string, name: string, handler: http.RequestListener) => {
+  const made = opensslCertificate(dir, name, { curve: "P-256", subject: `/CN=${name}`, subjectAltName: "IP:127.0.0.1" })
+  const server = await serve(handler, (h) => {
+    const s = https.createServer({ key: made.keyPem, cert: made.certPem }, h)
+    s.keepAliveTimeout = 60_000
+    return s
+  })
+  return { server, cert: made.certPem }
+}
+
 describe("NodeHttpClient release over https", () => {
   const dir = mkdtempSync(join(tmpdir(), "node-http-release-"))
   let server: TestServer
   let cert: string
   beforeAll(async () => {
-    const made = opensslCertificate(dir, "release", {
-      curve: "P-256",
-      subject: "/CN=release",
-      subjectAltName: "IP:127.0.0.1",
-    })
-    cert = made.certPem
-    server = await serve(
-      (_req, res) => res.end("over tls"),
-      (h) => {
-        const s = https.createServer({ key: made.keyPem, cert: made.certPem }, h)
-        s.keepAliveTimeout = 60_000
-        return s
-      },
-    )
+    ;({ server, cert } = await serveTls(dir, "release", (_req, res) => res.end("over tls")))
   })
   afterAll(async () => {
     await server.stop()
@@ -834,13 +832,7 @@ describe("layerNode hands its options to the client", () => {
     res.end(JSON.stringify(JOB_BODY))
   }
   beforeAll(async () => {
-    const made = opensslCertificate(dir, "layer-node", {
-      curve: "P-256",
-      subject: "/CN=layer-node",
-      subjectAltName: "IP:127.0.0.1,DNS:localhost",
-    })
-    trusted = made.certPem
-    server = await serve(job, (h) => https.createServer({ key: made.keyPem, cert: made.certPem }, h))
+    ;({ server, cert: trusted } = await serveTls(dir, "layer-node", job))
   })
   afterAll(() => server.stop())
 
