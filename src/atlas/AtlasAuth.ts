@@ -24,7 +24,7 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { AuthError, ResponseDecodeError, Timeout, TransportError, Unauthorized } from "./AtlasError.js"
 import type { AtlasConfig, ResolvedAuth } from "./AtlasConfig.js"
 import { unfollowedChallenge } from "./AtlasResponse.js"
-import { maskSecrets } from "./maskSecrets.js"
+import { basicCredential, maskSecrets } from "./maskSecrets.js"
 import { AtlasTransport } from "./AtlasTransport.js"
 import type { RawResponse } from "./AtlasTransport.js"
 import { digestAuthorization, parseDigestChallenge } from "./DigestChallenge.js"
@@ -55,12 +55,6 @@ const pathAndQuery = (url: string): string => {
   const u = new URL(url)
   return u.pathname + u.search
 }
-
-const basic = (user: string, secret: Redacted.Redacted<string>) =>
-  // RFC 6749 §2.3.1: both parts form-encoded before base64.
-  `Basic ${Buffer.from(
-    `${encodeURIComponent(user).replace(/%20/g, "+")}:${encodeURIComponent(Redacted.value(secret)).replace(/%20/g, "+")}`,
-  ).toString("base64")}`
 
 const decodeTokenResponse = Schema.decodeUnknownResult(
   Schema.fromJsonString(
@@ -145,7 +139,8 @@ export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atl
         const transport = yield* AtlasTransport
         const lock = yield* Semaphore.make(1)
         let current: { readonly token: Redacted.Redacted<string>; readonly renewAt: number } | undefined
-        const authorization = basic(clientId, clientSecret)
+        const credential = basicCredential(clientId, Redacted.value(clientSecret))
+        const authorization = `Basic ${credential}`
 
         const fetchToken = Effect.gen(function* () {
           const response = yield* transport.send(
@@ -155,7 +150,10 @@ export class AtlasAuth extends Context.Service<AtlasAuth, AtlasAuthShape>()("atl
             ),
           )
           if (response.status !== 200)
-            return yield* authErrorFrom("the service account token request", response, [Redacted.value(clientSecret)])
+            return yield* authErrorFrom("the service account token request", response, [
+              Redacted.value(clientSecret),
+              credential,
+            ])
           const decoded = decodeTokenResponse(response.body)
           if (Result.isFailure(decoded)) {
             return yield* new AuthError({

@@ -11,6 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { AuthError, InvalidRequest } from "./AtlasError.js"
+import { basicCredential } from "./maskSecrets.js"
 
 /**
  * A secret as a caller may give it: a plain string, or already `Redacted`.
@@ -197,16 +198,21 @@ export const EnvVars = {
 
 /**
  * The values of the secret variables (private keys, client secret, access
- * token) set in an environment, for masking wherever output is written.
+ * token) set in an environment, and the Basic credential of the client id
+ * and secret set there, for masking wherever output is written.
  *
  * @since 0.1.0
  * @category redaction
  */
-export const secretsInEnv = (env: Readonly<Record<string, string | undefined>>): Array<string> =>
-  [...EnvVars.privateKey, ...EnvVars.clientSecret, ...EnvVars.accessToken].flatMap((name) => {
+export const secretsInEnv = (env: Readonly<Record<string, string | undefined>>): Array<string> => {
+  const values = [...EnvVars.privateKey, ...EnvVars.clientSecret, ...EnvVars.accessToken].flatMap((name) => {
     const value = env[name]?.trim()
     return value ? [value] : []
   })
+  const clientId = firstSet(env, EnvVars.clientId)
+  const clientSecret = firstSet(env, EnvVars.clientSecret)
+  return clientId && clientSecret ? [...values, basicCredential(clientId, clientSecret)] : values
+}
 
 /**
  * The secret values of a resolved auth mode, for masking wherever an answer
@@ -220,7 +226,8 @@ export const secretsOfAuth = (auth: ResolvedAuth): Array<string> => {
     case "AccessToken":
       return [Redacted.value(auth.accessToken)]
     case "ServiceAccount":
-      return [Redacted.value(auth.clientSecret)]
+      // The Basic credential sent to the token endpoint decodes to the secret: a secret of its own.
+      return [Redacted.value(auth.clientSecret), basicCredential(auth.clientId, Redacted.value(auth.clientSecret))]
     case "ApiKey":
       return [Redacted.value(auth.privateKey)]
   }

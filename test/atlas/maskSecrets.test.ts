@@ -6,7 +6,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { EnvVars, secretsInEnv, secretsOfAuth } from "../../src/atlas/AtlasConfig.js"
-import { MinSecretLength, maskSecrets } from "../../src/atlas/maskSecrets.js"
+import { MinSecretLength, basicCredential, maskSecrets, secretForms } from "../../src/atlas/maskSecrets.js"
 import { Redacted } from "effect"
 
 describe("maskSecrets", () => {
@@ -91,7 +91,9 @@ describe("which values are secrets", () => {
     expect(secretNames).toContain("MONGODB_ATLAS_PRIVATE_API_KEY")
     const all = Object.values(EnvVars).flat()
     const env = Object.fromEntries(all.map((name) => [name, ` value-of-${name} `]))
-    expect(secretsInEnv(env).sort()).toEqual(secretNames.map((name) => `value-of-${name}`).sort())
+    // With a client id beside the secret, the Basic credential the pair makes is one too.
+    const pair = basicCredential("value-of-MONGODB_ATLAS_CLIENT_ID", "value-of-MONGODB_ATLAS_CLIENT_SECRET")
+    expect(secretsInEnv(env).sort()).toEqual([...secretNames.map((name) => `value-of-${name}`), pair].sort())
     // One at a time, so dropping any one of them is seen.
     for (const name of secretNames) expect(secretsInEnv({ [name]: "s3cret-value" })).toEqual(["s3cret-value"])
     expect(secretsInEnv({ MONGODB_ATLAS_ACCESS_TOKEN: "   " })).toEqual([])
@@ -101,9 +103,80 @@ describe("which values are secrets", () => {
     expect(secretsOfAuth({ _tag: "AccessToken", accessToken: Redacted.make("tok-1234") })).toEqual(["tok-1234"])
     expect(secretsOfAuth({ _tag: "ServiceAccount", clientId: "id", clientSecret: Redacted.make("sec-1234") })).toEqual([
       "sec-1234",
+      Buffer.from("id:sec-1234").toString("base64"),
     ])
     expect(secretsOfAuth({ _tag: "ApiKey", publicKey: "pub", privateKey: Redacted.make("priv-1234") })).toEqual([
       "priv-1234",
     ])
+  })
+})
+
+describe("every form of a secret is masked (issue 21)", () => {
+  // Characters that each encoding changes: form/URL (space + / = % & ? ! ' ( ) ~ *), JSON (" \\ control
+  // characters, non-ASCII when ASCII-escaped, / when slash-escaped), HTML (& < > " '), base64 (any).
+  const special = [..." +/=%&?!'()~*\"\\<>\u0001\n\t\u007f", "é", "€", "😀", "ß"]
+  const plain = [..."abcXYZ019-_."]
+  const secret = fc
+    .array(fc.constantFrom(...special, ...plain), { minLength: MinSecretLength, maxLength: 24 })
+    .map((units) => units.join(""))
+    .filter((s) => s.length >= MinSecretLength && /[^\w.-]/.test(s))
+  const clientId = fc
+    .array(fc.constantFrom(...special, ...plain), { minLength: 1, maxLength: 12 })
+    .map((u) => u.join(""))
+
+  /** Each form a secret can take in an echo, built the way a server or our own code builds it. */
+  const encodings = (s: string): Record<string, string> => ({
+    raw: s,
+    encodeURIComponent: encodeURIComponent(s),
+    "form (+ for space)": encodeURIComponent(s).replace(/%20/g, "+"),
+    URLSearchParams: new URLSearchParams({ k: s }).toString().slice(2),
+    "lower-case hex": encodeURIComponent(s).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+    "JSON.stringify": JSON.stringify(s).slice(1, -1),
+    "JSON, ASCII only": JSON.stringify(s)
+      .slice(1, -1)
+      .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+    "JSON, slash escaped": JSON.stringify(s).slice(1, -1).replace(/\//g, "\\/"),
+    base64: Buffer.from(s).toString("base64"),
+    base64url: Buffer.from(s).toString("base64url"),
+    "JSON of the JSON body": JSON.stringify(JSON.stringify({ secret: s })),
+  })
+
+  it("property: no encoding of a drawn secret survives masking, each embedded in prose", () => {
+    fc.assert(
+      fc.property(secret, (s) => {
+        for (const [name, form] of Object.entries(encodings(s))) {
+          const out = maskSecrets(`the server said: you sent WW[${form}]WW, refused`, [s])
+          expect(out, name).not.toContain(form)
+          expect(out, name).toMatch(/^the server said: you sent WW\[.*<redacted>.*\]WW, refused$/s)
+        }
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it("property: the Basic credential of client_secret_basic (form-encoded id and secret, then base64) is masked, as sent and URL- or JSON-encoded", () => {
+    fc.assert(
+      fc.property(clientId, secret, (id, s) => {
+        const credential = basicCredential(id, s)
+        // What AtlasAuth sends: RFC 6749 §2.3.1, each part form-encoded, then base64; decoding gives back the secret.
+        const [sentId, sentSecret] = Buffer.from(credential, "base64").toString().split(":")
+        expect(decodeURIComponent(sentId!.replace(/\+/g, " "))).toBe(id)
+        expect(decodeURIComponent(sentSecret!.replace(/\+/g, " "))).toBe(s)
+        for (const form of [credential, encodeURIComponent(credential), JSON.stringify(credential).slice(1, -1)]) {
+          const out = maskSecrets(`you sent Basic ${form}`, [s, credential])
+          expect(out).toBe("you sent Basic <redacted>")
+        }
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it("the forms differ from the raw secret for the characters drawn (so the property tests more than raw)", () => {
+    const s = 'a b+c/d=e%f"g\\h\u0001é😀'
+    const forms = secretForms(s)
+    for (const [name, form] of Object.entries(encodings(s)).filter(([n]) => n !== "JSON of the JSON body")) {
+      expect(form === s, name).toBe(name === "raw")
+      expect(forms, name).toContain(form.replace(/=+$/, ""))
+    }
   })
 })

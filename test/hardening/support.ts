@@ -221,6 +221,8 @@ export interface ScriptRequest {
   readonly method: string
   readonly path: string
   readonly authorization: string | undefined
+  /** The request body as text ("" when there is none). */
+  readonly body: string
 }
 
 /**
@@ -234,12 +236,14 @@ export const startScriptServer = async (
 ): Promise<{ readonly url: string; readonly requests: Array<ScriptRequest>; readonly stop: () => Promise<void> }> => {
   const requests: Array<ScriptRequest> = []
   const server = createServer((req: IncomingMessage, res) => {
-    req.resume()
+    const chunks: Array<Buffer> = []
+    req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => {
       const seen: ScriptRequest = {
         method: req.method ?? "GET",
         path: req.url ?? "/",
         authorization: req.headers.authorization,
+        body: Buffer.concat(chunks).toString("utf8"),
       }
       const a = answer(seen, requests.length)
       requests.push(seen)

@@ -10,6 +10,7 @@
  */
 import { EnvVars, secretsInEnv } from "../../atlas/AtlasConfig.js"
 import type { AtlasClientOptions } from "../../atlas/AtlasConfig.js"
+import { basicCredential } from "../../atlas/maskSecrets.js"
 
 /**
  * The provider block's attributes that are known and non-empty.
@@ -76,5 +77,10 @@ export const toClientOptions = (settings: ProviderSettings, env: Env): AtlasClie
  */
 export const secretsOf = (settings: ProviderSettings, env: Env): ReadonlyArray<string> => {
   const configured = [settings.private_key, settings.client_secret, settings.access_token]
-  return [...new Set([...configured.filter((value): value is string => !!value), ...secretsInEnv(env)])]
+  // The client id and secret paired as the service pairs them: both in the block, or merged with the environment.
+  const pair =
+    settings.client_id && settings.client_secret ? [basicCredential(settings.client_id, settings.client_secret)] : []
+  const merged = toClientOptions(settings, env).env ?? env
+  const secrets = [...configured.filter((value): value is string => !!value), ...pair]
+  return [...new Set([...secrets, ...secretsInEnv(env), ...secretsInEnv(merged)])]
 }

@@ -106,7 +106,23 @@ describe("secretsOf", () => {
           MONGODB_ATLAS_ACCESS_TOKEN: "env-token",
         },
       ),
-    ).toEqual(["private-key", "client-secret", "block-token", "env-secret", "env-token"])
+    ).toEqual([
+      "private-key",
+      "client-secret",
+      "block-token",
+      // The Basic credentials a service account would send: the block's pair, then the environment's.
+      Buffer.from("id:client-secret").toString("base64"),
+      "env-secret",
+      "env-token",
+      Buffer.from("env-id:env-secret").toString("base64"),
+    ])
+  })
+
+  it("pairs a client id in the block with a secret from the environment, as the service would", () => {
+    expect(secretsOf({ client_id: "block-id" }, { MONGODB_ATLAS_CLIENT_SECRET: "env-secret" })).toEqual([
+      "env-secret",
+      Buffer.from("block-id:env-secret").toString("base64"),
+    ])
   })
 
   it("skips unset and empty attributes", () => {

@@ -108,7 +108,7 @@ describe("makeSession", () => {
       { MONGODB_ATLAS_CLIENT_SECRET: "env-secret", MONGODB_ATLAS_CLIENT_ID: "id" },
       fakeLayer().factory,
     )
-    expect(session.secrets).toEqual(["block-token", "env-secret"])
+    expect(session.secrets).toEqual(["block-token", "env-secret", Buffer.from("id:env-secret").toString("base64")])
   })
 
   it("says what is wrong with the configured base_url, checked as Atlas would (plain http to loopback only)", () => {
