@@ -197,6 +197,21 @@ export const EnvVars = {
 } as const
 
 /**
+ * What to say when `NODE_TLS_REJECT_UNAUTHORIZED=0` is set (Node's own test:
+ * exactly "0"), or `undefined`: the Atlas client of `layerNode` (the CLI's
+ * and the provider's) verifies the server's certificate whatever that
+ * variable says, so a credential never goes to a server it cannot verify.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const ignoredTlsOverride = (env: Readonly<Record<string, string | undefined>>): string | undefined =>
+  env["NODE_TLS_REJECT_UNAUTHORIZED"] === "0"
+    ? "NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: the Atlas client always verifies the server's certificate. " +
+      "To trust a private certificate authority or a TLS-intercepting proxy, set NODE_EXTRA_CA_CERTS to its PEM file."
+    : undefined
+
+/**
  * The values of the secret variables (private keys, client secret, access
  * token) set in an environment, and the Basic credential of the client id
  * and secret set there, for masking wherever output is written.

@@ -43,6 +43,9 @@ export interface NodeHttpClientOptions {
    * PEM certificates to trust for `https:`, and only those: like node's own
    * `ca` option, they replace the default (Mozilla) store rather than add to
    * it. For a private certificate authority or a TLS-intercepting proxy.
+   * The server's certificate is always verified: `rejectUnauthorized` is set
+   * explicitly, so `NODE_TLS_REJECT_UNAUTHORIZED=0` does not turn the check
+   * off, and no option does.
    * @default node's default store
    */
   readonly ca?: ReadonlyArray<string>
@@ -349,9 +352,11 @@ export const layer = (options: NodeHttpClientOptions = {}): Layer.Layer<HttpClie
     HttpClient.HttpClient,
     Effect.gen(function* () {
       const agentOptions = { keepAlive: true, maxSockets: options.maxConnections ?? 16, scheduling: "lifo" as const }
+      // Explicit: left out, tls.connect takes it from NODE_TLS_REJECT_UNAUTHORIZED, which "0" turns off.
+      const tlsOptions = { ...agentOptions, rejectUnauthorized: true }
       const agents = {
         http: new http.Agent(agentOptions),
-        https: options.ca === undefined ? new https.Agent(agentOptions) : new TrustingAgent(agentOptions, options.ca),
+        https: options.ca === undefined ? new https.Agent(tlsOptions) : new TrustingAgent(tlsOptions, options.ca),
       }
       // Released means closed: wait (a second at most) until every socket
       // has closed on this side, so no handle outlives the layer.

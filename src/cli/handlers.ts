@@ -10,7 +10,7 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { secretsInEnv } from "../atlas/AtlasConfig.js"
+import { ignoredTlsOverride, secretsInEnv } from "../atlas/AtlasConfig.js"
 import { maskSecrets } from "../atlas/maskSecrets.js"
 import type { AtlasClientOptions } from "../atlas/AtlasConfig.js"
 import { InvalidRequest } from "../atlas/AtlasError.js"
@@ -70,6 +70,8 @@ const withJobs = <A, E>(
   use: (jobs: FlexRestoreJobsShape) => Effect.Effect<A, E>,
 ): Effect.Effect<A, E | AuthError> =>
   Effect.gen(function* () {
+    const ignored = ignoredTlsOverride(deps.io.env)
+    if (ignored !== undefined) deps.io.stderr(`${programName}: warning: ${ignored}\n`)
     const makeLayer = yield* Effect.promise(deps.jobsLayer)
     const options: AtlasClientOptions = {
       env: deps.io.env,

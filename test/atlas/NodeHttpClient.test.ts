@@ -856,6 +856,31 @@ describe("layerNode hands its options to the client", () => {
     )
   })
 
+  it("NODE_TLS_REJECT_UNAUTHORIZED=0 does not turn the certificate check off: refused, the token never sent", async () => {
+    const seen: Array<string | undefined> = []
+    const { server: strict, cert } = await serveTls(dir, "reject-unauthorized", (req, res) => {
+      seen.push(req.headers.authorization)
+      job(req, res)
+    })
+    const saved = process.env["NODE_TLS_REJECT_UNAUTHORIZED"]
+    process.env["NODE_TLS_REJECT_UNAUTHORIZED"] = "0"
+    try {
+      expect(String(await getOver(FlexRestoreJobsLive.layerNode({ ...options, baseUrl: strict.url })))).toContain(
+        "self-signed certificate",
+      )
+      expect(seen).toEqual([])
+      // The supported way: trust the certificate (or its authority) explicitly.
+      expect(await getOver(FlexRestoreJobsLive.layerNode({ ...options, baseUrl: strict.url, ca: [cert] }))).toBe(
+        JOB_BODY.id,
+      )
+      expect(seen).toEqual(["Bearer token"])
+    } finally {
+      if (saved === undefined) delete process.env["NODE_TLS_REJECT_UNAUTHORIZED"]
+      else process.env["NODE_TLS_REJECT_UNAUTHORIZED"] = saved
+      await strict.stop()
+    }
+  })
+
   it("without options reads credentials and base URL from the environment", async () => {
     const plain = await serve(job)
     const saved = { ...process.env }

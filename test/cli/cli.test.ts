@@ -4,10 +4,14 @@
  * format, each exit code, and nothing sent for invalid input.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { createServer as createHttpsServer } from "node:https"
+import type { Server as HttpsServer } from "node:https"
 import { createServer } from "node:net"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { opensslCertificate } from "../../bench/opensslCertificate.js"
 import { providerSchemaJson } from "../../src/datasource/schema.js"
 import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
 import type { RunningEmulator } from "../../src/emulator/index.js"
@@ -573,4 +577,70 @@ describe.concurrent("bounded and named right against servers that misbehave (iss
         expect(server.requests).toHaveLength(0)
       },
     ))
+})
+
+describe("NODE_TLS_REJECT_UNAUTHORIZED=0 does not turn the certificate check off", () => {
+  const dir = mkdtempSync(join(tmpdir(), "cli-tls-"))
+  let server: HttpsServer
+  let url: string
+  let caFile: string
+  const seen: Array<string | undefined> = []
+  beforeAll(async () => {
+    const made = opensslCertificate(dir, "atlas", {
+      curve: "P-256",
+      subject: "/CN=127.0.0.1",
+      subjectAltName: "IP:127.0.0.1",
+    })
+    caFile = made.certFile
+    server = createHttpsServer({ key: made.keyPem, cert: made.certPem }, (request, response) => {
+      seen.push(request.headers.authorization)
+      response.writeHead(200, { "content-type": "application/vnd.atlas.2024-11-13+json" })
+      response.end(JSON.stringify({ id: EmulatorSeed.jobs.completed, instanceName: "c", status: "COMPLETED" }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    url = `https://127.0.0.1:${(server.address() as { port: number }).port}`
+  })
+  afterAll(() => {
+    server.closeAllConnections()
+    server.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const warning =
+    "atlas-flex-restore: warning: NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: the Atlas client always verifies the " +
+    "server's certificate. To trust a private certificate authority or a TLS-intercepting proxy, set " +
+    "NODE_EXTRA_CA_CERTS to its PEM file."
+  const env = { MONGODB_ATLAS_ACCESS_TOKEN: "cli-tls-token", NODE_TLS_REJECT_UNAUTHORIZED: "0" }
+  const args = ["get", ...select(EmulatorSeed.jobs.completed), "--retries", "0"]
+
+  it("says once that it is ignored, refuses the self-signed server and sends it nothing (with and without --debug)", async () => {
+    for (const debug of [[], ["--debug"]]) {
+      const ran = await cli([...args, "--base-url", url, ...debug], env)
+      expect(ran.code, ran.stderr).toBe(3)
+      const lines = ran.stderr.split("\n")
+      expect(lines[0]).toBe(warning)
+      expect(lines.filter((line) => line.includes("NODE_TLS_REJECT_UNAUTHORIZED"))).toEqual([warning])
+      expect(lines[1]).toMatch(/^atlas-flex-restore: TransportError: .*self-signed certificate/)
+    }
+    expect(seen).toEqual([])
+  })
+
+  it("trusts the server once its certificate is given with NODE_EXTRA_CA_CERTS", async () => {
+    const ran = await cli([...args, "--base-url", url], { ...env, NODE_EXTRA_CA_CERTS: caFile })
+    expect(ran.code, ran.stderr).toBe(0)
+    expect(ran.stderr).toBe(`${warning}\n`)
+    expect(JSON.parse(ran.stdout)).toMatchObject({ status: "COMPLETED" })
+    expect(seen).toEqual(["Bearer cli-tls-token"])
+  })
+
+  it("says nothing when the variable is unset or anything but 0", async () => {
+    for (const value of [undefined, "1", ""]) {
+      const ran = await cli([...args, "--base-url", url], {
+        MONGODB_ATLAS_ACCESS_TOKEN: "cli-tls-token",
+        NODE_EXTRA_CA_CERTS: caFile,
+        ...(value === undefined ? {} : { NODE_TLS_REJECT_UNAUTHORIZED: value }),
+      })
+      expect(ran.code, ran.stderr).toBe(0)
+      expect(ran.stderr).toBe("")
+    }
+  })
 })

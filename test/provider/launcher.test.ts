@@ -186,14 +186,15 @@ describe("the plugin's Atlas client over https", () => {
     plugin?.cleanup()
   })
 
-  const readWith = async (extra: Record<string, string>) => {
+  let stderr = ""
+  const readWith = async (extra: Record<string, string>, configureDiagnostics: ReadonlyArray<unknown> = []) => {
     const p = startPlugin(plugin.bin, terraformEnv(client, extra))
     const clients = connect(await p.handshake, client)
     try {
       const configured = await clients.provider["ConfigureProvider"]!({
         config: providerBlock({ access_token: "token-for-https", base_url: baseUrl }),
       })
-      expect(configured.diagnostics ?? []).toEqual([])
+      expect(configured.diagnostics ?? []).toEqual(configureDiagnostics)
       return await clients.provider["ReadDataSource"]!({
         type_name: DATA_SOURCE_TYPE,
         config: dataConfig({
@@ -206,6 +207,7 @@ describe("the plugin's Atlas client over https", () => {
       clients.close()
       p.child.kill("SIGTERM")
       await p.exit
+      stderr = p.stderr()
     }
   }
 
@@ -229,5 +231,32 @@ describe("the plugin's Atlas client over https", () => {
   it("trusts it too when NODE_OPTIONS keeps the launcher out of the way", async () => {
     const read = await readWith({ NODE_EXTRA_CA_CERTS: caFile, NODE_OPTIONS: "--use-bundled-ca" })
     expect(read.diagnostics ?? []).toEqual([])
+  })
+
+  describe("NODE_TLS_REJECT_UNAUTHORIZED=0 does not turn the certificate check off", () => {
+    const ignored = {
+      severity: "WARNING",
+      summary: "Setting ignored",
+      detail:
+        "NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: the Atlas client always verifies the server's certificate. " +
+        "To trust a private certificate authority or a TLS-intercepting proxy, set NODE_EXTRA_CA_CERTS to its PEM file.",
+    }
+    it.each([
+      ["the launcher", {}],
+      ["the launcher out of the way (NODE_OPTIONS)", { NODE_OPTIONS: "--use-bundled-ca" }],
+    ])("%s: ConfigureProvider warns once, the read is refused, the server never reached", async (_, extra) => {
+      const before = userAgents.length
+      const read = await readWith({ ...extra, NODE_TLS_REJECT_UNAUTHORIZED: "0" }, [ignored])
+      expect(read.diagnostics).toHaveLength(1)
+      expect(read.diagnostics[0].detail).toMatch(/self-signed certificate/)
+      expect(userAgents.length).toBe(before)
+      // Node's own warning ("makes TLS connections and HTTPS requests insecure") would be untrue here.
+      expect(stderr).not.toContain("NODE_TLS_REJECT_UNAUTHORIZED")
+    })
+
+    it("with the certificate trusted (NODE_EXTRA_CA_CERTS), warned and read", async () => {
+      const read = await readWith({ NODE_TLS_REJECT_UNAUTHORIZED: "0", NODE_EXTRA_CA_CERTS: caFile }, [ignored])
+      expect(read.diagnostics ?? []).toEqual([])
+    })
   })
 })

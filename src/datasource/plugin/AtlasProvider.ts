@@ -74,7 +74,11 @@ export const makeAtlasProvider = (options: AtlasProviderOptions = {}): Provider<
         run: session.run,
         dispose: session.dispose,
         check: async (complete) => {
-          const diagnostics: Array<Diagnostic> = []
+          const diagnostics: Array<Diagnostic> = session.warnings.map((detail) => ({
+            severity: "WARNING",
+            summary: "Setting ignored",
+            detail,
+          }))
           if (session.baseUrlProblem !== undefined) {
             diagnostics.push(
               ...fromAtlasError(session.baseUrlProblem).map((d) => ({

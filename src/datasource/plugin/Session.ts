@@ -14,7 +14,7 @@ import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
-import { checkBaseUrl } from "../../atlas/AtlasConfig.js"
+import { checkBaseUrl, ignoredTlsOverride } from "../../atlas/AtlasConfig.js"
 import type { AtlasClientOptions } from "../../atlas/AtlasConfig.js"
 import type { AtlasError, InvalidRequest } from "../../atlas/AtlasError.js"
 import type { FlexRestoreJobs } from "../../atlas/FlexRestoreJobs.js"
@@ -64,6 +64,8 @@ export type ReadOutcome<A = FlexRestoreJobState> =
 export interface Session {
   /** The secrets of this configuration and environment, to mask in any output. */
   readonly secrets: ReadonlyArray<string>
+  /** What the configuration should be told but does not stop it (a setting ignored). */
+  readonly warnings: ReadonlyArray<string>
   /** The problem of the configured `base_url`, if it is unusable. */
   readonly baseUrlProblem: InvalidRequest | undefined
   /** Builds the service now; the error if it cannot be (e.g. no credentials). */
@@ -115,6 +117,7 @@ export const makeSession = (
   const runtime = ManagedRuntime.make(factory === undefined ? FlexRestoreJobsLive.layerNode(options) : factory(options))
   return {
     secrets: secretsOf(settings, env),
+    warnings: [ignoredTlsOverride(env)].filter((w): w is string => w !== undefined),
     baseUrlProblem: settings.base_url === undefined ? undefined : checkBaseUrl(settings.base_url, false).problem,
     ready: async () => {
       const result = outcome(await runtime.runPromiseExit(Effect.void), () => ({ _tag: "Interrupted" }))

@@ -130,6 +130,22 @@ describe("makeAtlasProvider", () => {
     expect(fake.counts.builds).toBe(1)
   })
 
+  it("check: a warning that NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored, for exactly 0", async () => {
+    const checked = async (value: string) => {
+      const { atlas } = provider({ env: { NODE_TLS_REJECT_UNAUTHORIZED: value }, layer: fakeLayer().layer })
+      return (await atlas.configure({ base_url: "https://atlas.example", access_token: "t0ken" })).check(true)
+    }
+    expect(await checked("0")).toEqual([
+      {
+        severity: "WARNING",
+        summary: "Setting ignored",
+        detail: expect.stringMatching(/^NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: .* set NODE_EXTRA_CA_CERTS/),
+      },
+    ])
+    expect(await checked("1")).toEqual([])
+    expect(await checked("")).toEqual([])
+  })
+
   it("check: nothing for a good configuration; dispose releases the service", async () => {
     const fake = fakeLayer()
     const { atlas } = provider({ env: {}, layer: fake.layer })
