@@ -410,7 +410,10 @@ export class GrpcServer {
       try {
         request = route.method.requestDeserialize(Buffer.concat(chunks).subarray(PREFIX_BYTES))
       } catch (error) {
-        return fail(Status.INTERNAL, `the request message could not be decoded: ${messageOf(error)}`)
+        return fail(
+          Status.INTERNAL,
+          `the request message could not be decoded: ${messageOf(error).replace(/\s+/g, " ")}`,
+        )
       }
       const call: UnaryCall = { path, signal: controller.signal, closed: streamClosed }
       new Promise((resolve) => resolve(route.handle(request, call))).then(

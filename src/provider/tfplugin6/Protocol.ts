@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import $protobuf from "protobufjs/minimal.js"
 import { unaryMethod } from "../host/GrpcServer.js"
 import type { MethodDefinition, ServiceDefinition } from "../host/GrpcServer.js"
 import type { Diagnostic } from "./Diagnostic.js"
@@ -25,11 +26,30 @@ export const ServiceName = "tfplugin6.Provider"
 interface StaticType {
   fromObject(object: object): unknown
   encode(message: unknown): { finish(): Uint8Array }
-  decode(bytes: Uint8Array): unknown
+  decode(reader: $protobuf.Reader): unknown
   toObject(message: unknown, options: object): any
 }
 
 const conversion = { longs: String, enums: String, oneofs: true }
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
+
+/**
+ * protobufjs's reader of a Buffer with strings read as the Go protobuf
+ * runtime reads them: a length past the end of the message is an error
+ * (protobufjs clamps it, so `0a ff ff ff ff 0f` decoded as an empty
+ * `type_name`), and so is invalid UTF-8 (proto3 strings are UTF-8).
+ */
+class StrictReader extends $protobuf.BufferReader {
+  override string(): string {
+    const length = this.uint32()
+    const end = this.pos + length
+    if (end > this.len) throw new RangeError(`a string field of ${length} bytes runs past the end of the message`)
+    const text = strictUtf8.decode(this.buf.subarray(this.pos, end))
+    this.pos = end
+    return text
+  }
+}
 
 /**
  * The codec of one message type, by its fully qualified name.
@@ -45,7 +65,11 @@ export const messageCodec = (name: string) => {
       const bytes = type.encode(type.fromObject(value)).finish()
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     },
-    decode: (bytes: Uint8Array): any => type.toObject(type.decode(bytes), conversion),
+    decode: (bytes: Uint8Array): any =>
+      type.toObject(
+        type.decode(new StrictReader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))),
+        conversion,
+      ),
   }
 }
 

@@ -3,6 +3,7 @@
  * with no Atlas in it, served through the real go-plugin host over gRPC; and
  * this provider with a second data source added by one line.
  */
+import * as http2 from "node:http2"
 import { encode } from "@msgpack/msgpack"
 import * as grpc from "@grpc/grpc-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -107,6 +108,56 @@ describe("a toy provider through the go-plugin host and gRPC", () => {
       summary: ProtocolSummaries.Internal,
       detail: "The read changed the input attributes note.",
     })
+  })
+
+  it("refuses a malformed message with INTERNAL and a one-line message, never as a decoded empty request", async () => {
+    /** One ReadDataSource call over raw HTTP/2, its body given as protobuf bytes (hex). */
+    const rawRead = (hex: string) =>
+      new Promise<{ status?: string; message?: string; body: Buffer }>((resolve, reject) => {
+        const payload = Buffer.from(hex, "hex")
+        const prefix = Buffer.alloc(5)
+        prefix.writeUInt32BE(payload.length, 1)
+        const session = http2.connect(`http://127.0.0.1:${host.port}`)
+        session.on("error", reject)
+        const request = session.request({
+          ":method": "POST",
+          ":path": "/tfplugin6.Provider/ReadDataSource",
+          "content-type": "application/grpc",
+          te: "trailers",
+        })
+        let headers: http2.IncomingHttpHeaders = {}
+        const chunks: Array<Buffer> = []
+        request.on("response", (h) => (headers = h))
+        request.on("trailers", (t) => (headers = { ...headers, ...t }))
+        request.on("data", (d: Buffer) => chunks.push(d))
+        request.on("close", () => {
+          session.close()
+          const message = headers["grpc-message"] as string | undefined
+          resolve({
+            status: headers["grpc-status"] as string | undefined,
+            ...(message === undefined ? {} : { message: decodeURIComponent(message) }),
+            body: Buffer.concat(chunks),
+          })
+        })
+        request.end(Buffer.concat([prefix, payload]))
+      })
+    const refused = {
+      "type_name's length (2^32-1) far past the end": "0affffffff0f",
+      "type_name's length 5 with 1 byte left": "0a0561",
+      "type_name not UTF-8": "0a02c328",
+      "a varint cut short": "1a0212ff",
+      "an unknown wire type": "0f",
+    }
+    for (const [name, hex] of Object.entries(refused)) {
+      const answer = await rawRead(hex)
+      expect([name, answer.status]).toEqual([name, "13"])
+      expect(answer.message, name).toMatch(/^the request message could not be decoded: [^\n]+$/)
+      expect(answer.body, name).toHaveLength(0)
+    }
+    // The same path answers a well-formed message ("toy_shout" and an empty config): the refusals are the decoder's.
+    const good = await rawRead(`0a09${Buffer.from("toy_shout").toString("hex")}`)
+    expect(good.status).toBe("0")
+    expect(good.body.length).toBeGreaterThan(5)
   })
 
   it("cancels reads on StopProvider", async () => {
