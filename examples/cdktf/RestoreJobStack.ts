@@ -83,7 +83,11 @@ export class RestoreJobStack extends TerraformStack {
     })
 
     for (const [name, attribute] of Object.entries(outputs)) {
-      new TerraformOutput(this, name, { value: this.job[attribute] })
+      // The download link is sensitive (whoever holds it can download the data): an output of it must say so.
+      new TerraformOutput(this, name, {
+        value: this.job[attribute],
+        ...(name === "snapshot_url" ? { sensitive: true } : {}),
+      })
     }
     const completed = new TerraformLocal(this, "restore_completed", Op.eq(this.job.status, "COMPLETED"))
     new TerraformOutput(this, "completed", { value: completed.asBoolean })

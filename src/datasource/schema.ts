@@ -25,11 +25,12 @@ const required = (description: string): Attribute => ({
   description_kind: "plain",
   required: true,
 })
-const computed = (description: string): Attribute => ({
+const computed = (description: string, sensitive = false): Attribute => ({
   type: "string",
   description,
   description_kind: "plain",
   computed: true,
+  ...(sensitive ? { sensitive: true as const } : {}),
 })
 const optional = (description: string, sensitive = false): Attribute => ({
   type: "string",
@@ -91,8 +92,10 @@ export const flexRestoreJobDataSource: Block = {
       restore_scheduled_date: computed("Date and time when MongoDB Cloud will restore this snapshot." + iso),
       snapshot_finished_date: computed("Date and time when MongoDB Cloud completed writing this snapshot." + iso),
       snapshot_id: computed("Unique 24-hexadecimal digit string that identifies the snapshot to restore."),
+      // Sensitive: whoever holds the link can download the cluster's data until expiration_date.
       snapshot_url: computed(
         'Internet address from which you can download the compressed snapshot files. The resource returns this parameter when "deliveryType" : "DOWNLOAD".',
+        true,
       ),
       status: computed("Phase of the restore workflow for this job at the time this resource made this request."),
       target_deployment_item_name: computed(

@@ -58,9 +58,10 @@ describe("docs/", () => {
     const required = page.slice(page.indexOf("### Required"), page.indexOf("### Read-Only"))
     const readOnly = page.slice(page.indexOf("### Read-Only"))
     for (const [name, attribute] of Object.entries(attributes)) {
-      const line = `- \`${name}\` (String) ${attribute.description}\n`
+      const line = `- \`${name}\` (String${attribute.sensitive ? ", Sensitive" : ""}) ${attribute.description}\n`
       expect(attribute.required ? required : readOnly).toContain(line)
     }
+    expect(readOnly).toContain("- `snapshot_url` (String, Sensitive) ")
     for (const example of DATA_SOURCE_EXAMPLES)
       expect(page).toContain("```terraform\n" + committed(example.file).trimEnd() + "\n```")
 

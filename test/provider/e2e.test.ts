@@ -140,8 +140,32 @@ describe.skipIf(version === undefined)(
       expect(plan.stderr).toBe("")
       expect(plan.code).toBe(0)
       expect(plan.stdout).toContain("data.mongodbatlas_flex_restore_job.this: Read complete")
-      expect(plan.stdout).toContain('status                      = "COMPLETED"')
+      expect(plan.stdout).toMatch(/\+ status = "COMPLETED"/)
+      expect(plan.stdout).toMatch(/\+ job {4}= \(sensitive value\)/)
       for (const secret of secrets()) expect(plan.stdout).not.toContain(secret)
+    })
+
+    it("snapshot_url is sensitive: an output of it needs sensitive = true, and then shows (sensitive value)", async () => {
+      const link = (await emulatorJob(EmulatorSeed.jobs.download))["snapshotUrl"] as string
+      expect(link).toMatch(/^https:\/\//)
+      const withOutput = (sensitive: boolean) =>
+        mainTf(modes[0]!.block(), { restore_job_id: EmulatorSeed.jobs.download }) +
+        `output "link" {\n  value = data.mongodbatlas_flex_restore_job.this.snapshot_url\n` +
+        (sensitive ? "  sensitive = true\n}\n" : "}\n")
+      const refused = await tf(workdir(root, withOutput(false)), ["plan"])
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain("Output refers to sensitive values")
+      const dir = workdir(root, withOutput(true))
+      const plan = await tf(dir, ["plan"])
+      expect(plan.code, plan.stderr).toBe(0)
+      expect(plan.stdout).toMatch(/\+ link {3}= \(sensitive value\)/)
+      expect(plan.stdout).not.toContain(link)
+      // The person who asks for it gets it: terraform output -raw after an apply.
+      expect((await tf(dir, ["apply", "-auto-approve"])).code).toBe(0)
+      expect((await tf(dir, ["output", "-raw", "link"])).stdout).toBe(link)
+      const state = JSON.parse((await tf(dir, ["show", "-json"])).stdout)
+      const data = state.values.root_module.resources.find((r: { mode: string }) => r.mode === "data")
+      expect(data.sensitive_values).toMatchObject({ snapshot_url: true })
     })
 
     for (const mode of modes) {

@@ -120,7 +120,10 @@ export const seededRef: FlexRestoreJobConfig = {
   restore_job_id: EmulatorSeed.jobs.completed,
 }
 
-/** A `main.tf` with our provider (its block's body given), the data source and one output holding all of it. */
+/**
+ * A `main.tf` with our provider (its block's body given), the data source, one output holding all of it (sensitive,
+ * as `snapshot_url` is) and one of its status.
+ */
 export const mainTf = (providerBlock: string, data: Partial<FlexRestoreJobConfig> = {}): string => {
   const r = { ...seededRef, ...data }
   return `terraform {
@@ -140,7 +143,12 @@ data "mongodbatlas_flex_restore_job" "this" {
 }
 
 output "job" {
-  value = data.mongodbatlas_flex_restore_job.this
+  value     = data.mongodbatlas_flex_restore_job.this
+  sensitive = true
+}
+
+output "status" {
+  value = data.mongodbatlas_flex_restore_job.this.status
 }
 `
 }
