@@ -113,7 +113,7 @@ describe("a toy provider through the go-plugin host and gRPC", () => {
   it("refuses a malformed message with INTERNAL and a one-line message, never as a decoded empty request", async () => {
     /** One ReadDataSource call over raw HTTP/2, its body given as protobuf bytes (hex). */
     const rawRead = (hex: string) =>
-      new Promise<{ status?: string; message?: string; body: Buffer }>((resolve, reject) => {
+      new Promise<{ status: string | undefined; message?: string; body: Buffer }>((resolve, reject) => {
         const payload = Buffer.from(hex, "hex")
         const prefix = Buffer.alloc(5)
         prefix.writeUInt32BE(payload.length, 1)
