@@ -51,6 +51,15 @@ const iso = " This parameter expresses its value in the ISO 8601 timestamp forma
 export const DATA_SOURCE_TYPE = "mongodbatlas_flex_restore_job"
 
 /**
+ * The ephemeral resource's type name: the data source's, with the same
+ * arguments and attributes.
+ *
+ * @since 0.1.0
+ * @category names
+ */
+export const EPHEMERAL_RESOURCE_TYPE = DATA_SOURCE_TYPE
+
+/**
  * The provider's source address, as a `required_providers` block names it.
  *
  * @since 0.1.0
@@ -153,6 +162,8 @@ export const providerSchemaJson = () => ({
     [PROVIDER_SOURCE]: {
       provider: providerConfig,
       data_source_schemas: { [DATA_SOURCE_TYPE]: flexRestoreJobDataSource },
+      // The same restore job as an ephemeral resource (Terraform 1.10 or later): never in plan or state.
+      ephemeral_resource_schemas: { [EPHEMERAL_RESOURCE_TYPE]: flexRestoreJobDataSource },
     },
   },
 })

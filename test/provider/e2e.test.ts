@@ -9,7 +9,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { toState } from "../../src/datasource/model.js"
-import { providerSchemaJson } from "../../src/datasource/schema.js"
+import { PROVIDER_SOURCE, providerSchemaJson } from "../../src/datasource/schema.js"
 import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
 import type { RunningEmulator } from "../../src/emulator/index.js"
 import { Summaries } from "../../src/datasource/plugin/AtlasDiagnostics.js"
@@ -166,6 +166,84 @@ describe.skipIf(version === undefined)(
       const state = JSON.parse((await tf(dir, ["show", "-json"])).stdout)
       const data = state.values.root_module.resources.find((r: { mode: string }) => r.mode === "data")
       expect(data.sensitive_values).toMatchObject({ snapshot_url: true })
+    })
+
+    it("the ephemeral resource: its snapshot_url feeds a provisioner at apply, and neither plan nor state holds it", async () => {
+      const link = (await emulatorJob(EmulatorSeed.jobs.download))["snapshotUrl"] as string
+      expect(link).toMatch(/^https:\/\//)
+      const main = `terraform {
+  required_providers {
+    mongodbatlas = { source = "${PROVIDER_SOURCE}" }
+  }
+}
+
+provider "mongodbatlas" {
+${modes[0]!.block()}
+}
+
+ephemeral "mongodbatlas_flex_restore_job" "download" {
+  project_id     = "${seededRef.project_id}"
+  name           = "${seededRef.name}"
+  restore_job_id = "${EmulatorSeed.jobs.download}"
+}
+
+locals {
+  link = ephemeral.mongodbatlas_flex_restore_job.download.snapshot_url
+}
+
+resource "terraform_data" "fetch" {
+  # Ephemeral values may feed provisioners, not resource arguments.
+  provisioner "local-exec" {
+    command     = "printenv LINK > fetched.txt"
+    environment = { LINK = local.link }
+  }
+}
+`
+      const dir = workdir(root, main)
+      const plan = await tf(dir, ["plan", "-out", "tfplan"])
+      expect(plan.code, plan.stderr).toBe(0)
+      const apply = await tf(dir, ["apply", "tfplan"])
+      expect(apply.code, apply.stderr).toBe(0)
+      // The apply-time use got the link...
+      expect(readFileSync(join(dir, "fetched.txt"), "utf8")).toBe(`${link}\n`)
+      // ...which no plan, state, output or log line holds.
+      const shownPlan = await tf(dir, ["show", "-json", "tfplan"])
+      const shownState = await tf(dir, ["show", "-json"])
+      expect(shownState.code).toBe(0)
+      const state = JSON.parse(shownState.stdout)
+      expect(state.values.root_module.resources.map((r: { address: string }) => r.address)).toEqual([
+        "terraform_data.fetch",
+      ])
+      for (const text of [
+        plan.stdout,
+        apply.stdout,
+        shownPlan.stdout,
+        shownState.stdout,
+        readFileSync(join(dir, "terraform.tfstate"), "utf8"),
+        readFileSync(join(dir, "tfplan"), "latin1"),
+      ])
+        for (const part of [link, link.slice(-20)]) expect(text).not.toContain(part)
+      // Only the resource is stored (the data source would have been, snapshot_url marked sensitive).
+      const stored = JSON.parse(readFileSync(join(dir, "terraform.tfstate"), "utf8")) as {
+        resources: Array<{ mode: string; type: string }>
+      }
+      expect(stored.resources.map((r) => `${r.mode}.${r.type}`)).toEqual(["managed.terraform_data"])
+    })
+
+    it("the ephemeral resource refuses a bad id before any request, on its attribute", async () => {
+      const before = emulator.stats()
+      const dir = workdir(
+        root,
+        `terraform {\n  required_providers {\n    mongodbatlas = { source = "${PROVIDER_SOURCE}" }\n  }\n}\n` +
+          `provider "mongodbatlas" {\n${modes[0]!.block()}\n}\n` +
+          `ephemeral "mongodbatlas_flex_restore_job" "bad" {\n  project_id = "${seededRef.project_id}"\n` +
+          `  name = "${seededRef.name}"\n  restore_job_id = "not-a-job-id"\n}\n`,
+      )
+      const plan = await tf(dir, ["plan"])
+      expect(plan.code).toBe(1)
+      expect(plan.stderr).toContain("restore_job_id")
+      expect(plan.stderr).toContain('ephemeral "mongodbatlas_flex_restore_job" "bad"')
+      expect(emulator.stats().requests).toBe(before.requests)
     })
 
     for (const mode of modes) {

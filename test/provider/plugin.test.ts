@@ -78,6 +78,15 @@ describe("started as Terraform starts it", () => {
       expect(await clients.health["Check"]!({ service: "plugin" })).toEqual({ status: "SERVING" })
       const schema = await clients.provider["GetProviderSchema"]!({})
       expect(Object.keys(schema.data_source_schemas)).toEqual([DATA_SOURCE_TYPE])
+      // The same restore job as an ephemeral resource, listed beside the data source, snapshot_url sensitive in both.
+      expect(schema.ephemeral_resource_schemas).toEqual(schema.data_source_schemas)
+      const snapshotUrl = schema.data_source_schemas[DATA_SOURCE_TYPE].block.attributes.find(
+        (a: { name: string }) => a.name === "snapshot_url",
+      )
+      expect(snapshotUrl).toMatchObject({ computed: true, sensitive: true })
+      expect((await clients.provider["GetMetadata"]!({})).ephemeral_resources).toEqual([
+        { type_name: DATA_SOURCE_TYPE },
+      ])
       expect(schema.provider.block.attributes.map((a: { name: string }) => a.name)).toContain("access_token")
       expect(Buffer.from(schema.provider.block.attributes[0].type).toString()).toBe('"string"')
       const unsupported = await clients.provider["PlanResourceChange"]!({ type_name: "mongodbatlas_cluster" })

@@ -98,7 +98,7 @@ export const fromAtlasError = (
             error.message + where,
             codeLine(error),
             nonFlex &&
-              `Hint: the cluster ${JSON.stringify(config?.name ?? "")} is not a flex cluster. This data source reads restore jobs of flex clusters only; for a dedicated cluster use the official provider's mongodbatlas_cloud_backup_snapshot_restore_job.`,
+              `Hint: the cluster ${JSON.stringify(config?.name ?? "")} is not a flex cluster. This provider reads restore jobs of flex clusters only; for a dedicated cluster use the official provider's mongodbatlas_cloud_backup_snapshot_restore_job.`,
             ...(error.badRequestDetail?.fields ?? []).map((f) => `${f.field ?? "?"}: ${f.description ?? ""}`),
           ),
           nonFlex ? "name" : undefined,

@@ -1,14 +1,16 @@
 /**
  * This provider as the generic tfplugin6 server is handed it: its source
  * address, its provider block, `configure` (a session per configuration,
- * whose Effect side loads lazily) and its data sources. A data source is one
+ * whose Effect side loads lazily), its data sources and its ephemeral
+ * resources (the same restore job, read the same way, kept out of plan and
+ * state by Terraform). A data source is one
  * file exporting a `DataSource` value and one line in `dataSources` below
  * (and, if it reads through a new Effect program, one line in `Session.ts`'s
  * `programs`).
  *
  * @since 0.1.0
  */
-import type { DataSource, Provider, ProviderSession } from "../../provider/tfplugin6/Provider.js"
+import type { DataSource, EphemeralResource, Provider, ProviderSession } from "../../provider/tfplugin6/Provider.js"
 import type { Diagnostic } from "../../provider/tfplugin6/Diagnostic.js"
 import { PROVIDER_SOURCE, providerConfig } from "../schema.js"
 import { fromAtlasError, scrubber } from "./AtlasDiagnostics.js"
@@ -24,6 +26,16 @@ import type { LayerFactory, Session } from "./Session.js"
  * @category data sources
  */
 export const dataSources: ReadonlyArray<DataSource<AtlasSession>> = [flexRestoreJob]
+
+/**
+ * The ephemeral resources this provider serves (Terraform 1.10 or later):
+ * `mongodbatlas_flex_restore_job` with the data source's arguments,
+ * attributes and read, for a `snapshot_url` that must not be stored.
+ *
+ * @since 0.1.0
+ * @category ephemeral resources
+ */
+export const ephemeralResources: ReadonlyArray<EphemeralResource<AtlasSession>> = [flexRestoreJob]
 
 /**
  * A configuration's session, as the data sources see it.
@@ -65,6 +77,7 @@ export const makeAtlasProvider = (options: AtlasProviderOptions = {}): Provider<
     source: PROVIDER_SOURCE,
     schema: providerConfig,
     dataSources,
+    ephemeralResources,
     configure: async (settings) => {
       const { makeSession } = await load()
       log("debug", "loaded the reader", { code_cache: options.sessionCached?.() ?? false })

@@ -172,6 +172,7 @@ export interface Messages {
       server_capabilities?: ServerCapabilities
       diagnostics?: ReadonlyArray<Diagnostic>
       data_sources?: ReadonlyArray<{ type_name: string }>
+      ephemeral_resources?: ReadonlyArray<{ type_name: string }>
     }
   }
   GetProviderSchema: {
@@ -179,6 +180,7 @@ export interface Messages {
     response: {
       provider?: Schema
       data_source_schemas?: Readonly<Record<string, Schema>>
+      ephemeral_resource_schemas?: Readonly<Record<string, Schema>>
       diagnostics?: ReadonlyArray<Diagnostic>
       server_capabilities?: ServerCapabilities
     }
@@ -198,6 +200,18 @@ export interface Messages {
   ReadDataSource: {
     request: { type_name?: string; config?: DynamicValue }
     response: { state?: DynamicValue; diagnostics?: ReadonlyArray<Diagnostic> }
+  }
+  ValidateEphemeralResourceConfig: {
+    request: { type_name?: string; config?: DynamicValue }
+    response: { diagnostics?: ReadonlyArray<Diagnostic> }
+  }
+  OpenEphemeralResource: {
+    request: { type_name?: string; config?: DynamicValue }
+    response: { result?: DynamicValue; private?: Buffer; diagnostics?: ReadonlyArray<Diagnostic> }
+  }
+  CloseEphemeralResource: {
+    request: { type_name?: string; private?: Buffer }
+    response: { diagnostics?: ReadonlyArray<Diagnostic> }
   }
   StopProvider: {
     request: {}
@@ -220,9 +234,7 @@ export const UnsupportedRpcs = [
   "ApplyResourceChange",
   "ImportResourceState",
   "MoveResourceState",
-  "ValidateEphemeralResourceConfig",
-  "OpenEphemeralResource",
+  // Never called: Open sets no renew_at.
   "RenewEphemeralResource",
-  "CloseEphemeralResource",
   "CallFunction",
 ] as const satisfies ReadonlyArray<ProviderRpc>

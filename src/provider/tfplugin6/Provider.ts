@@ -1,10 +1,12 @@
 /**
  * What the generic server (`ProviderServer.ts`) is handed: a provider value,
  * the way terraform-plugin-framework's server is handed a provider whose
- * `DataSources()` returns values. A provider has its source address, the
- * schema of its block, `configure` (which makes a session: the clients of one
- * configuration) and its data sources; each data source has its type name,
- * schema, `validate` and `read`. Decoding, unknown values, cancellation,
+ * `DataSources()` and `EphemeralResources()` return values. A provider has
+ * its source address, the schema of its block, `configure` (which makes a
+ * session: the clients of one configuration), its data sources and its
+ * ephemeral resources; each has its type name, schema, `validate` and `read`.
+ * An ephemeral resource is a data source's sibling: the same read, served at
+ * OpenEphemeralResource, its result never written to plan or state. Decoding, unknown values, cancellation,
  * scrubbing and the protocol's answers are the server's.
  *
  * @since 0.1.0
@@ -72,6 +74,16 @@ export interface DataSource<S extends ProviderSession = ProviderSession> {
 }
 
 /**
+ * One ephemeral resource (Terraform 1.10 or later): read at
+ * OpenEphemeralResource, with nothing to renew or release at Close. The
+ * shape of a data source, so one value can serve as both.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EphemeralResource<S extends ProviderSession = ProviderSession> = DataSource<S>
+
+/**
  * A provider.
  *
  * @since 0.1.0
@@ -85,4 +97,5 @@ export interface Provider<S extends ProviderSession = ProviderSession> {
   /** A session for these known values of the provider block (the rest unset or unknown). */
   readonly configure: (settings: KnownValues) => Promise<S>
   readonly dataSources: ReadonlyArray<DataSource<S>>
+  readonly ephemeralResources?: ReadonlyArray<EphemeralResource<S>>
 }

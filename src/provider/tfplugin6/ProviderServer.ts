@@ -1,7 +1,10 @@
 /**
  * A generic tfplugin6 provider server: the RPCs as plain async methods over
  * protocol messages, apart from gRPC so they can be tested in-process, for
- * the provider value it is handed (`Provider.ts`). It decodes cty values,
+ * the provider value it is handed (`Provider.ts`). Data sources are read at
+ * ReadDataSource, ephemeral resources at OpenEphemeralResource, through the
+ * same path (their results differ only in where Terraform keeps them: state,
+ * or nowhere). It decodes cty values,
  * answers the schema, leaves unknown values to later, refuses a read whose
  * required inputs are unknown or null, checks that a read returns exactly
  * its schema's attributes with the inputs unchanged, cancels reads, masks a
@@ -46,17 +49,45 @@ const invalidValue = (decoded: DecodedObject<string> & { _tag: "Invalid" }, what
     ),
   )
 
+/** What a type is, as diagnostics name it. */
+type Kind = "data source" | "ephemeral resource"
+
 interface Served<S extends ProviderSession> {
+  readonly kind: Kind
   readonly dataSource: DataSource<S>
   readonly attributes: ReadonlyArray<string>
   readonly inputs: ReadonlyArray<string>
   readonly required: ReadonlyArray<string>
 }
 
+const served = <S extends ProviderSession>(
+  kind: Kind,
+  list: ReadonlyArray<DataSource<S>>,
+): ReadonlyMap<string, Served<S>> => {
+  const byName = new Map<string, Served<S>>()
+  for (const dataSource of list) {
+    if (byName.has(dataSource.typeName)) throw new Error(`two ${kind}s named ${dataSource.typeName}`)
+    byName.set(dataSource.typeName, {
+      kind,
+      dataSource,
+      attributes: attributeNames(dataSource.schema),
+      inputs: inputNames(dataSource.schema),
+      required: requiredNames(dataSource.schema),
+    })
+  }
+  return byName
+}
+
+/** A read's outcome: the values, encoded, or diagnostics. */
+type Outcome = { readonly msgpack: Uint8Array } | { readonly diagnostics: ReadonlyArray<Diagnostic> }
+
 interface Configured<S> {
   readonly session: Promise<S>
   readonly pending: Set<Promise<unknown>>
 }
+
+const schemasOf = <S extends ProviderSession>(types: ReadonlyMap<string, Served<S>>) =>
+  Object.fromEntries([...types].map(([name, served]) => [name, toProtocolSchema(served.dataSource.schema)]))
 
 /**
  * The server for one provider. One instance per plugin process (or per test).
@@ -69,6 +100,7 @@ export class ProviderServer<S extends ProviderSession = any> {
   readonly #log: Logger
   readonly #providerAttributes: ReadonlyArray<string>
   readonly #dataSources: ReadonlyMap<string, Served<S>>
+  readonly #ephemeralResources: ReadonlyMap<string, Served<S>>
   #configured: Configured<S> | undefined
   readonly #inflight = new Set<AbortController>()
   #scrub: (text: string) => string = (text) => text
@@ -77,17 +109,8 @@ export class ProviderServer<S extends ProviderSession = any> {
     this.#provider = options.provider
     this.#log = options.log ?? silentLogger
     this.#providerAttributes = attributeNames(options.provider.schema)
-    const served = new Map<string, Served<S>>()
-    for (const dataSource of options.provider.dataSources) {
-      if (served.has(dataSource.typeName)) throw new Error(`two data sources named ${dataSource.typeName}`)
-      served.set(dataSource.typeName, {
-        dataSource,
-        attributes: attributeNames(dataSource.schema),
-        inputs: inputNames(dataSource.schema),
-        required: requiredNames(dataSource.schema),
-      })
-    }
-    this.#dataSources = served
+    this.#dataSources = served("data source", options.provider.dataSources)
+    this.#ephemeralResources = served("ephemeral resource", options.provider.ephemeralResources ?? [])
   }
 
   /** Masks the secrets of the current configuration and environment. */
@@ -97,15 +120,15 @@ export class ProviderServer<S extends ProviderSession = any> {
     return {
       server_capabilities: { get_provider_schema_optional: true },
       data_sources: [...this.#dataSources.keys()].map((type_name) => ({ type_name })),
+      ephemeral_resources: [...this.#ephemeralResources.keys()].map((type_name) => ({ type_name })),
     }
   }
 
   getProviderSchema(): Response<"GetProviderSchema"> {
     return {
       provider: toProtocolSchema(this.#provider.schema),
-      data_source_schemas: Object.fromEntries(
-        [...this.#dataSources].map(([name, served]) => [name, toProtocolSchema(served.dataSource.schema)]),
-      ),
+      data_source_schemas: schemasOf(this.#dataSources),
+      ephemeral_resource_schemas: schemasOf(this.#ephemeralResources),
       server_capabilities: { get_provider_schema_optional: true },
     }
   }
@@ -116,10 +139,24 @@ export class ProviderServer<S extends ProviderSession = any> {
   }
 
   validateDataResourceConfig(request: Request<"ValidateDataResourceConfig">): Response<"ValidateDataResourceConfig"> {
-    const served = this.#dataSources.get(request.type_name ?? "")
-    if (served === undefined) return { diagnostics: [this.#unknownDataSource(request.type_name)] }
+    return this.#validate(this.#dataSources, "data source", request)
+  }
+
+  validateEphemeralResourceConfig(
+    request: Request<"ValidateEphemeralResourceConfig">,
+  ): Response<"ValidateEphemeralResourceConfig"> {
+    return this.#validate(this.#ephemeralResources, "ephemeral resource", request)
+  }
+
+  #validate(
+    types: ReadonlyMap<string, Served<S>>,
+    kind: Kind,
+    request: { type_name?: string; config?: Request<"ValidateDataResourceConfig">["config"] },
+  ): { diagnostics: ReadonlyArray<Diagnostic> } {
+    const served = types.get(request.type_name ?? "")
+    if (served === undefined) return { diagnostics: [this.#unknownType(kind, request.type_name)] }
     const decoded = decodeObject(request.config, served.attributes)
-    if (decoded._tag === "Invalid") return { diagnostics: invalidValue(decoded, "a data source configuration") }
+    if (decoded._tag === "Invalid") return { diagnostics: invalidValue(decoded, `a ${kind} configuration`) }
     if (decoded._tag !== "Object") return { diagnostics: [] }
     // Unknown and null values are left out: unknowns are checked once known,
     // and Terraform itself reports a missing required attribute.
@@ -161,17 +198,40 @@ export class ProviderServer<S extends ProviderSession = any> {
   }
 
   async readDataSource(request: Request<"ReadDataSource">, signal?: AbortSignal): Promise<Response<"ReadDataSource">> {
-    const served = this.#dataSources.get(request.type_name ?? "")
-    if (served === undefined) return { diagnostics: [this.#unknownDataSource(request.type_name)] }
+    const outcome = await this.#read(this.#dataSources, "data source", request, signal)
+    return "msgpack" in outcome ? { state: outcome } : outcome
+  }
+
+  /** Reads the ephemeral resource; its result goes to Terraform alone, which keeps it in neither plan nor state. */
+  async openEphemeralResource(
+    request: Request<"OpenEphemeralResource">,
+    signal?: AbortSignal,
+  ): Promise<Response<"OpenEphemeralResource">> {
+    const outcome = await this.#read(this.#ephemeralResources, "ephemeral resource", request, signal)
+    return "msgpack" in outcome ? { result: outcome } : outcome
+  }
+
+  /** Nothing to release: Open only read. */
+  closeEphemeralResource(request: Request<"CloseEphemeralResource">): Response<"CloseEphemeralResource"> {
+    return this.#ephemeralResources.has(request.type_name ?? "")
+      ? {}
+      : { diagnostics: [this.#unknownType("ephemeral resource", request.type_name)] }
+  }
+
+  async #read(
+    types: ReadonlyMap<string, Served<S>>,
+    kind: Kind,
+    request: Request<"ReadDataSource">,
+    signal: AbortSignal | undefined,
+  ): Promise<Outcome> {
+    const served = types.get(request.type_name ?? "")
+    if (served === undefined) return { diagnostics: [this.#unknownType(kind, request.type_name)] }
     const decoded = decodeObject(request.config, served.attributes)
-    if (decoded._tag === "Invalid") return { diagnostics: invalidValue(decoded, "a data source configuration") }
+    if (decoded._tag === "Invalid") return { diagnostics: invalidValue(decoded, `a ${kind} configuration`) }
     if (decoded._tag !== "Object") {
       return {
         diagnostics: [
-          errorDiagnostic(
-            ProtocolSummaries.InvalidValue,
-            "Terraform sent no configuration to read the data source with.",
-          ),
+          errorDiagnostic(ProtocolSummaries.InvalidValue, `Terraform sent no configuration to read the ${kind} with.`),
         ],
       }
     }
@@ -182,7 +242,7 @@ export class ProviderServer<S extends ProviderSession = any> {
         diagnostics.push(
           errorDiagnostic(
             ProtocolSummaries.UnknownValue,
-            `${input} is not known yet; the data source cannot be read.`,
+            `${input} is not known yet; the ${kind} cannot be read.`,
             input,
           ),
         )
@@ -208,7 +268,7 @@ export class ProviderServer<S extends ProviderSession = any> {
     configured.pending.add(outcome)
     try {
       const result = await outcome
-      this.#log.log("debug", "read the data source", {
+      this.#log.log("debug", `read the ${kind}`, {
         type_name: served.dataSource.typeName,
         outcome: result._tag,
         millis: Math.round((uptimeMillis() - started) * 1000) / 1000,
@@ -235,7 +295,7 @@ export class ProviderServer<S extends ProviderSession = any> {
       diagnostics: [
         errorDiagnostic(
           ProtocolSummaries.Unsupported,
-          `${rpc}${what}: this provider offers only the ${this.#dataSourceList()}; it has no managed resources, ephemeral resources or functions.`,
+          `${rpc}${what}: this provider offers only the ${this.#offered()}; it has no managed resources or functions.`,
         ),
       ],
     }
@@ -276,7 +336,7 @@ export class ProviderServer<S extends ProviderSession = any> {
     }
   }
 
-  #answer(served: Served<S>, config: Readonly<Record<string, string>>, result: ReadResult): Response<"ReadDataSource"> {
+  #answer(served: Served<S>, config: Readonly<Record<string, string>>, result: ReadResult): Outcome {
     if (result._tag === "Diagnostics") {
       return { diagnostics: result.diagnostics.map((d) => scrubDiagnostic(this.#scrub, d)) }
     }
@@ -295,19 +355,29 @@ export class ProviderServer<S extends ProviderSession = any> {
         ],
       }
     }
-    return { state: { msgpack: encodeObject(out) } }
+    return { msgpack: encodeObject(out) }
   }
 
-  #dataSourceList(): string {
-    const names = [...this.#dataSources.keys()]
-    return names.length === 1 ? `data source ${names[0]}` : `data sources ${names.join(", ")}`
+  #offered(): string {
+    const list = (kind: Kind, names: ReadonlyArray<string>) =>
+      names.length === 0 ? [] : [names.length === 1 ? `${kind} ${names[0]}` : `${kind}s ${names.join(", ")}`]
+    return [
+      ...list("data source", [...this.#dataSources.keys()]),
+      ...list("ephemeral resource", [...this.#ephemeralResources.keys()]),
+    ].join(" and the ")
   }
 
-  #unknownDataSource(typeName: string | undefined): Diagnostic {
-    const names = [...this.#dataSources.keys()]
+  #unknownType(kind: Kind, typeName: string | undefined): Diagnostic {
+    const names = [...(kind === "data source" ? this.#dataSources : this.#ephemeralResources).keys()]
+    const those =
+      names.length === 0
+        ? `it has no ${kind}s`
+        : names.length === 1
+          ? `its only ${kind} is ${names[0]}`
+          : `its ${kind}s are ${names.join(", ")}`
     return errorDiagnostic(
       ProtocolSummaries.Unsupported,
-      `This provider has no data source ${JSON.stringify(typeName ?? "")}; ${names.length === 1 ? `its only data source is ${names[0]}` : `its data sources are ${names.join(", ")}`}.`,
+      `This provider has no ${kind} ${JSON.stringify(typeName ?? "")}; ${those}.`,
     )
   }
 }

@@ -53,6 +53,13 @@ export const providerService = (server: ProviderServer<any>, log: Logger): Servi
     ConfigureProvider: unary("ConfigureProvider", (request) => server.configureProvider(request)),
     // Terraform cancelling the call (its context) stops the read too.
     ReadDataSource: unary("ReadDataSource", (request, call) => server.readDataSource(request, call.signal)),
+    ValidateEphemeralResourceConfig: unary("ValidateEphemeralResourceConfig", (request) =>
+      server.validateEphemeralResourceConfig(request),
+    ),
+    OpenEphemeralResource: unary("OpenEphemeralResource", (request, call) =>
+      server.openEphemeralResource(request, call.signal),
+    ),
+    CloseEphemeralResource: unary("CloseEphemeralResource", (request) => server.closeEphemeralResource(request)),
     StopProvider: unary("StopProvider", () => server.stopProvider()),
     GetFunctions: unary("GetFunctions", () => ({})),
   }

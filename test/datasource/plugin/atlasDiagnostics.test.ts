@@ -217,7 +217,7 @@ describe("fromAtlasError, exactly", () => {
   it("BadRequest: where, the code, the flex hint on name, and each field Atlas named", () => {
     const nonFlex = new BadRequest({ status: 400, errorCode: "CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API", detail: "no" })
     const hint = (name: string) =>
-      `Hint: the cluster "${name}" is not a flex cluster. This data source reads restore jobs of flex clusters only; for a dedicated cluster use the official provider's mongodbatlas_cloud_backup_snapshot_restore_job.`
+      `Hint: the cluster "${name}" is not a flex cluster. This provider reads restore jobs of flex clusters only; for a dedicated cluster use the official provider's mongodbatlas_cloud_backup_snapshot_restore_job.`
     expect(fromAtlasError(nonFlex, config)).toEqual(
       one(
         Summaries.BadRequest,

@@ -4,7 +4,7 @@
  * this provider with a second data source added by one line.
  */
 import * as http2 from "node:http2"
-import { encode } from "@msgpack/msgpack"
+import { encode, ExtData } from "@msgpack/msgpack"
 import * as grpc from "@grpc/grpc-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dataSources, makeAtlasProvider } from "../../../src/datasource/plugin/AtlasProvider.js"
@@ -160,6 +160,41 @@ describe("a toy provider through the go-plugin host and gRPC", () => {
     expect(good.body.length).toBeGreaterThan(5)
   })
 
+  it("serves an ephemeral resource as a data source's sibling: listed, validated, opened with the same read, closed", async () => {
+    expect((await call("GetMetadata", {})).ephemeral_resources).toEqual([{ type_name: "toy_shout" }])
+    const schema = await call("GetProviderSchema", {})
+    expect(schema.ephemeral_resource_schemas.toy_shout).toEqual(schema.data_source_schemas.toy_shout)
+    const bad = await call("ValidateEphemeralResourceConfig", { type_name: "toy_shout", config: value({ text: "" }) })
+    expect(bad.diagnostics).toEqual([expect.objectContaining({ summary: "Nothing to shout" })])
+    await call("ConfigureProvider", { config: value({ token: "eph" }) })
+    const opened = await call("OpenEphemeralResource", {
+      type_name: "toy_shout",
+      config: value({ text: "hi", loud: null }),
+    })
+    expect(opened.diagnostics ?? []).toEqual([])
+    expect(decodeMsgpack(opened.result.msgpack)).toEqual({ loud: "hey eph HI!", text: "hi" })
+    // No renew_at: Terraform never calls RenewEphemeralResource.
+    expect(opened.renew_at).toBeUndefined()
+    expect((await call("CloseEphemeralResource", { type_name: "toy_shout" })).diagnostics ?? []).toEqual([])
+    // Only the ephemeral resources of the list: toy_probe is a data source only.
+    const probe = await call("OpenEphemeralResource", {
+      type_name: "toy_probe",
+      config: value({ id: "x", note: null }),
+    })
+    expect(probe.result).toBeFalsy()
+    expect(probe.diagnostics[0].detail).toBe(
+      'This provider has no ephemeral resource "toy_probe"; its only ephemeral resource is toy_shout.',
+    )
+    const unknown = await call("OpenEphemeralResource", {
+      type_name: "toy_shout",
+      config: { msgpack: encode({ text: new ExtData(0, new Uint8Array()), loud: null }) },
+    })
+    expect(unknown.diagnostics[0]).toMatchObject({
+      summary: ProtocolSummaries.UnknownValue,
+      detail: "text is not known yet; the ephemeral resource cannot be read.",
+    })
+  })
+
   it("cancels reads on StopProvider", async () => {
     const reads = ["a", "b"].map((id) =>
       call("ReadDataSource", { type_name: "toy_probe", config: value({ id, note: null }) }),
@@ -198,7 +233,7 @@ describe("this provider with a second data source", () => {
         .diagnostics,
     ).toHaveLength(1)
     expect(server.unsupported("ReadResource").diagnostics[0]!.detail).toContain(
-      `only the data sources ${DATA_SOURCE_TYPE}, toy_shout;`,
+      `only the data sources ${DATA_SOURCE_TYPE}, toy_shout and the ephemeral resource ${DATA_SOURCE_TYPE};`,
     )
   })
 })

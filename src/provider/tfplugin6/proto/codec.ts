@@ -1520,6 +1520,7 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
       function Response(p) {
         this.diagnostics = []
         this.data_sources = []
+        this.ephemeral_resources = []
         if (p)
           for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
             if (p[ks[i]] != null && ks[i] !== "__proto__") this[ks[i]] = p[ks[i]]
@@ -1528,6 +1529,7 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
       Response.prototype.server_capabilities = null
       Response.prototype.diagnostics = $util.emptyArray
       Response.prototype.data_sources = $util.emptyArray
+      Response.prototype.ephemeral_resources = $util.emptyArray
 
       Response.create = function create(properties) {
         return new Response(properties)
@@ -1548,6 +1550,14 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
             $root.tfplugin6.GetMetadata.DataSourceMetadata.encode(
               m.data_sources[i],
               w.uint32(26).fork(),
+              q + 1,
+            ).ldelim()
+        }
+        if (m.ephemeral_resources != null && m.ephemeral_resources.length) {
+          for (var i = 0; i < m.ephemeral_resources.length; ++i)
+            $root.tfplugin6.GetMetadata.EphemeralMetadata.encode(
+              m.ephemeral_resources[i],
+              w.uint32(50).fork(),
               q + 1,
             ).ldelim()
         }
@@ -1584,6 +1594,13 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
               if (!(m.data_sources && m.data_sources.length)) m.data_sources = []
               m.data_sources.push(
                 $root.tfplugin6.GetMetadata.DataSourceMetadata.decode(r, r.uint32(), undefined, n + 1),
+              )
+              break
+            }
+            case 6: {
+              if (!(m.ephemeral_resources && m.ephemeral_resources.length)) m.ephemeral_resources = []
+              m.ephemeral_resources.push(
+                $root.tfplugin6.GetMetadata.EphemeralMetadata.decode(r, r.uint32(), undefined, n + 1),
               )
               break
             }
@@ -1630,6 +1647,19 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
             m.data_sources[i] = $root.tfplugin6.GetMetadata.DataSourceMetadata.fromObject(d.data_sources[i], n + 1)
           }
         }
+        if (d.ephemeral_resources) {
+          if (!Array.isArray(d.ephemeral_resources))
+            throw TypeError(".tfplugin6.GetMetadata.Response.ephemeral_resources: array expected")
+          m.ephemeral_resources = []
+          for (var i = 0; i < d.ephemeral_resources.length; ++i) {
+            if (!$util.isObject(d.ephemeral_resources[i]))
+              throw TypeError(".tfplugin6.GetMetadata.Response.ephemeral_resources: object expected")
+            m.ephemeral_resources[i] = $root.tfplugin6.GetMetadata.EphemeralMetadata.fromObject(
+              d.ephemeral_resources[i],
+              n + 1,
+            )
+          }
+        }
         return m
       }
 
@@ -1641,6 +1671,7 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         if (o.arrays || o.defaults) {
           d.diagnostics = []
           d.data_sources = []
+          d.ephemeral_resources = []
         }
         if (o.defaults) {
           d.server_capabilities = null
@@ -1660,6 +1691,16 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
             d.data_sources[j] = $root.tfplugin6.GetMetadata.DataSourceMetadata.toObject(m.data_sources[j], o, q + 1)
           }
         }
+        if (m.ephemeral_resources && m.ephemeral_resources.length) {
+          d.ephemeral_resources = []
+          for (var j = 0; j < m.ephemeral_resources.length; ++j) {
+            d.ephemeral_resources[j] = $root.tfplugin6.GetMetadata.EphemeralMetadata.toObject(
+              m.ephemeral_resources[j],
+              o,
+              q + 1,
+            )
+          }
+        }
         return d
       }
 
@@ -1668,6 +1709,93 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
       }
 
       return Response
+    })()
+
+    GetMetadata.EphemeralMetadata = (function () {
+      function EphemeralMetadata(p) {
+        if (p)
+          for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+            if (p[ks[i]] != null && ks[i] !== "__proto__") this[ks[i]] = p[ks[i]]
+      }
+
+      EphemeralMetadata.prototype.type_name = ""
+
+      EphemeralMetadata.create = function create(properties) {
+        return new EphemeralMetadata(properties)
+      }
+
+      EphemeralMetadata.encode = function encode(m, w, q) {
+        if (!w) w = $Writer.create()
+        if (q === undefined) q = 0
+        if (q > $util.recursionLimit) throw Error("max depth exceeded")
+        if (m.type_name != null && Object.hasOwnProperty.call(m, "type_name")) w.uint32(10).string(m.type_name)
+        return w
+      }
+
+      EphemeralMetadata.decode = function decode(r, l, e, n) {
+        if (!(r instanceof $Reader)) r = $Reader.create(r)
+        if (n === undefined) n = 0
+        if (n > $Reader.recursionLimit) throw Error("maximum nesting depth exceeded")
+        var c, m
+        if (l === undefined) c = r.len
+        else {
+          c = r.pos + l
+          if (c > r.len) throw RangeError("index out of range")
+          l = r.len
+          r.len = c
+        }
+        m = new $root.tfplugin6.GetMetadata.EphemeralMetadata()
+        while (r.pos < c) {
+          var t = r.uint32()
+          if (t === e) break
+          switch (t >>> 3) {
+            case 1: {
+              m.type_name = r.string()
+              break
+            }
+            default:
+              r.skipType(t & 7, n)
+              break
+          }
+        }
+        if (l !== undefined) {
+          if (r.pos !== c) throw RangeError("index out of range")
+          r.len = l
+        }
+        return m
+      }
+
+      EphemeralMetadata.fromObject = function fromObject(d, n) {
+        if (d instanceof $root.tfplugin6.GetMetadata.EphemeralMetadata) return d
+        if (!$util.isObject(d)) throw TypeError(".tfplugin6.GetMetadata.EphemeralMetadata: object expected")
+        if (n === undefined) n = 0
+        if (n > $util.recursionLimit) throw Error("maximum nesting depth exceeded")
+        var m = new $root.tfplugin6.GetMetadata.EphemeralMetadata()
+        if (d.type_name != null) {
+          m.type_name = String(d.type_name)
+        }
+        return m
+      }
+
+      EphemeralMetadata.toObject = function toObject(m, o, q) {
+        if (!o) o = {}
+        if (q === undefined) q = 0
+        if (q > $util.recursionLimit) throw Error("max depth exceeded")
+        var d = {}
+        if (o.defaults) {
+          d.type_name = ""
+        }
+        if (m.type_name != null && Object.hasOwnProperty.call(m, "type_name")) {
+          d.type_name = m.type_name
+        }
+        return d
+      }
+
+      EphemeralMetadata.prototype.toJSON = function toJSON() {
+        return this.constructor.toObject(this, $protobuf.util.toJSONOptions)
+      }
+
+      return EphemeralMetadata
     })()
 
     GetMetadata.DataSourceMetadata = (function () {
@@ -1886,6 +2014,7 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
     GetProviderSchema.Response = (function () {
       function Response(p) {
         this.data_source_schemas = {}
+        this.ephemeral_resource_schemas = {}
         this.diagnostics = []
         if (p)
           for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
@@ -1894,6 +2023,7 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
 
       Response.prototype.provider = null
       Response.prototype.data_source_schemas = $util.emptyObject
+      Response.prototype.ephemeral_resource_schemas = $util.emptyObject
       Response.prototype.diagnostics = $util.emptyArray
       Response.prototype.server_capabilities = null
 
@@ -1921,6 +2051,14 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         }
         if (m.server_capabilities != null && Object.hasOwnProperty.call(m, "server_capabilities"))
           $root.tfplugin6.ServerCapabilities.encode(m.server_capabilities, w.uint32(50).fork(), q + 1).ldelim()
+        if (m.ephemeral_resource_schemas != null && Object.hasOwnProperty.call(m, "ephemeral_resource_schemas")) {
+          for (var ks = Object.keys(m.ephemeral_resource_schemas), i = 0; i < ks.length; ++i) {
+            w.uint32(66).fork().uint32(10).string(ks[i])
+            $root.tfplugin6.Schema.encode(m.ephemeral_resource_schemas[ks[i]], w.uint32(18).fork(), q + 1)
+              .ldelim()
+              .ldelim()
+          }
+        }
         return w
       }
 
@@ -1972,6 +2110,33 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
               m.data_source_schemas[k] = value
               break
             }
+            case 8: {
+              if (m.ephemeral_resource_schemas === $util.emptyObject) m.ephemeral_resource_schemas = {}
+              var c2 = r.uint32() + r.pos
+              if (c2 > r.len) throw RangeError("index out of range")
+              r.len = c2
+              k = ""
+              value = null
+              while (r.pos < c2) {
+                var tag2 = r.uint32()
+                switch (tag2 >>> 3) {
+                  case 1:
+                    k = r.string()
+                    break
+                  case 2:
+                    value = $root.tfplugin6.Schema.decode(r, r.uint32(), undefined, n + 1)
+                    break
+                  default:
+                    r.skipType(tag2 & 7, n)
+                    break
+                }
+              }
+              if (r.pos !== c2) throw RangeError("index out of range")
+              r.len = c
+              if (k === "__proto__") $util.makeProp(m.ephemeral_resource_schemas, k)
+              m.ephemeral_resource_schemas[k] = value
+              break
+            }
             case 4: {
               if (!(m.diagnostics && m.diagnostics.length)) m.diagnostics = []
               m.diagnostics.push($root.tfplugin6.Diagnostic.decode(r, r.uint32(), undefined, n + 1))
@@ -2015,6 +2180,20 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
             m.data_source_schemas[ks[i]] = $root.tfplugin6.Schema.fromObject(d.data_source_schemas[ks[i]], n + 1)
           }
         }
+        if (d.ephemeral_resource_schemas) {
+          if (!$util.isObject(d.ephemeral_resource_schemas))
+            throw TypeError(".tfplugin6.GetProviderSchema.Response.ephemeral_resource_schemas: object expected")
+          m.ephemeral_resource_schemas = {}
+          for (var ks = Object.keys(d.ephemeral_resource_schemas), i = 0; i < ks.length; ++i) {
+            if (ks[i] === "__proto__") $util.makeProp(m.ephemeral_resource_schemas, ks[i])
+            if (!$util.isObject(d.ephemeral_resource_schemas[ks[i]]))
+              throw TypeError(".tfplugin6.GetProviderSchema.Response.ephemeral_resource_schemas: object expected")
+            m.ephemeral_resource_schemas[ks[i]] = $root.tfplugin6.Schema.fromObject(
+              d.ephemeral_resource_schemas[ks[i]],
+              n + 1,
+            )
+          }
+        }
         if (d.diagnostics) {
           if (!Array.isArray(d.diagnostics))
             throw TypeError(".tfplugin6.GetProviderSchema.Response.diagnostics: array expected")
@@ -2043,6 +2222,7 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         }
         if (o.objects || o.defaults) {
           d.data_source_schemas = {}
+          d.ephemeral_resource_schemas = {}
         }
         if (o.defaults) {
           d.provider = null
@@ -2067,6 +2247,17 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         }
         if (m.server_capabilities != null && Object.hasOwnProperty.call(m, "server_capabilities")) {
           d.server_capabilities = $root.tfplugin6.ServerCapabilities.toObject(m.server_capabilities, o, q + 1)
+        }
+        if (m.ephemeral_resource_schemas && (ks2 = Object.keys(m.ephemeral_resource_schemas)).length) {
+          d.ephemeral_resource_schemas = {}
+          for (var j = 0; j < ks2.length; ++j) {
+            if (ks2[j] === "__proto__") $util.makeProp(d.ephemeral_resource_schemas, ks2[j])
+            d.ephemeral_resource_schemas[ks2[j]] = $root.tfplugin6.Schema.toObject(
+              m.ephemeral_resource_schemas[ks2[j]],
+              o,
+              q + 1,
+            )
+          }
         }
         return d
       }
@@ -5250,6 +5441,7 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
       }
 
       Request.prototype.type_name = ""
+      Request.prototype.config = null
 
       Request.create = function create(properties) {
         return new Request(properties)
@@ -5260,6 +5452,8 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         if (q === undefined) q = 0
         if (q > $util.recursionLimit) throw Error("max depth exceeded")
         if (m.type_name != null && Object.hasOwnProperty.call(m, "type_name")) w.uint32(10).string(m.type_name)
+        if (m.config != null && Object.hasOwnProperty.call(m, "config"))
+          $root.tfplugin6.DynamicValue.encode(m.config, w.uint32(18).fork(), q + 1).ldelim()
         return w
       }
 
@@ -5284,6 +5478,10 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
               m.type_name = r.string()
               break
             }
+            case 2: {
+              m.config = $root.tfplugin6.DynamicValue.decode(r, r.uint32(), undefined, n + 1)
+              break
+            }
             default:
               r.skipType(t & 7, n)
               break
@@ -5305,6 +5503,11 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         if (d.type_name != null) {
           m.type_name = String(d.type_name)
         }
+        if (d.config != null) {
+          if (!$util.isObject(d.config))
+            throw TypeError(".tfplugin6.ValidateEphemeralResourceConfig.Request.config: object expected")
+          m.config = $root.tfplugin6.DynamicValue.fromObject(d.config, n + 1)
+        }
         return m
       }
 
@@ -5315,9 +5518,13 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         var d = {}
         if (o.defaults) {
           d.type_name = ""
+          d.config = null
         }
         if (m.type_name != null && Object.hasOwnProperty.call(m, "type_name")) {
           d.type_name = m.type_name
+        }
+        if (m.config != null && Object.hasOwnProperty.call(m, "config")) {
+          d.config = $root.tfplugin6.DynamicValue.toObject(m.config, o, q + 1)
         }
         return d
       }
@@ -5502,6 +5709,8 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
       }
 
       Request.prototype.type_name = ""
+      Request.prototype.config = null
+      Request.prototype.client_capabilities = null
 
       Request.create = function create(properties) {
         return new Request(properties)
@@ -5512,6 +5721,10 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         if (q === undefined) q = 0
         if (q > $util.recursionLimit) throw Error("max depth exceeded")
         if (m.type_name != null && Object.hasOwnProperty.call(m, "type_name")) w.uint32(10).string(m.type_name)
+        if (m.config != null && Object.hasOwnProperty.call(m, "config"))
+          $root.tfplugin6.DynamicValue.encode(m.config, w.uint32(18).fork(), q + 1).ldelim()
+        if (m.client_capabilities != null && Object.hasOwnProperty.call(m, "client_capabilities"))
+          $root.tfplugin6.ClientCapabilities.encode(m.client_capabilities, w.uint32(26).fork(), q + 1).ldelim()
         return w
       }
 
@@ -5536,6 +5749,14 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
               m.type_name = r.string()
               break
             }
+            case 2: {
+              m.config = $root.tfplugin6.DynamicValue.decode(r, r.uint32(), undefined, n + 1)
+              break
+            }
+            case 3: {
+              m.client_capabilities = $root.tfplugin6.ClientCapabilities.decode(r, r.uint32(), undefined, n + 1)
+              break
+            }
             default:
               r.skipType(t & 7, n)
               break
@@ -5557,6 +5778,16 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         if (d.type_name != null) {
           m.type_name = String(d.type_name)
         }
+        if (d.config != null) {
+          if (!$util.isObject(d.config))
+            throw TypeError(".tfplugin6.OpenEphemeralResource.Request.config: object expected")
+          m.config = $root.tfplugin6.DynamicValue.fromObject(d.config, n + 1)
+        }
+        if (d.client_capabilities != null) {
+          if (!$util.isObject(d.client_capabilities))
+            throw TypeError(".tfplugin6.OpenEphemeralResource.Request.client_capabilities: object expected")
+          m.client_capabilities = $root.tfplugin6.ClientCapabilities.fromObject(d.client_capabilities, n + 1)
+        }
         return m
       }
 
@@ -5567,9 +5798,17 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         var d = {}
         if (o.defaults) {
           d.type_name = ""
+          d.config = null
+          d.client_capabilities = null
         }
         if (m.type_name != null && Object.hasOwnProperty.call(m, "type_name")) {
           d.type_name = m.type_name
+        }
+        if (m.config != null && Object.hasOwnProperty.call(m, "config")) {
+          d.config = $root.tfplugin6.DynamicValue.toObject(m.config, o, q + 1)
+        }
+        if (m.client_capabilities != null && Object.hasOwnProperty.call(m, "client_capabilities")) {
+          d.client_capabilities = $root.tfplugin6.ClientCapabilities.toObject(m.client_capabilities, o, q + 1)
         }
         return d
       }
@@ -5590,6 +5829,16 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
       }
 
       Response.prototype.diagnostics = $util.emptyArray
+      Response.prototype.result = null
+      Response.prototype["private"] = null
+
+      let $oneOfFields
+
+      // Virtual OneOf for proto3 optional field
+      Object.defineProperty(Response.prototype, "_private", {
+        get: $util.oneOfGetter(($oneOfFields = ["private"])),
+        set: $util.oneOfSetter($oneOfFields),
+      })
 
       Response.create = function create(properties) {
         return new Response(properties)
@@ -5603,6 +5852,9 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
           for (var i = 0; i < m.diagnostics.length; ++i)
             $root.tfplugin6.Diagnostic.encode(m.diagnostics[i], w.uint32(10).fork(), q + 1).ldelim()
         }
+        if (m.result != null && Object.hasOwnProperty.call(m, "result"))
+          $root.tfplugin6.DynamicValue.encode(m.result, w.uint32(26).fork(), q + 1).ldelim()
+        if (m["private"] != null && Object.hasOwnProperty.call(m, "private")) w.uint32(34).bytes(m["private"])
         return w
       }
 
@@ -5626,6 +5878,14 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
             case 1: {
               if (!(m.diagnostics && m.diagnostics.length)) m.diagnostics = []
               m.diagnostics.push($root.tfplugin6.Diagnostic.decode(r, r.uint32(), undefined, n + 1))
+              break
+            }
+            case 3: {
+              m.result = $root.tfplugin6.DynamicValue.decode(r, r.uint32(), undefined, n + 1)
+              break
+            }
+            case 4: {
+              m["private"] = r.bytes()
               break
             }
             default:
@@ -5656,6 +5916,16 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
             m.diagnostics[i] = $root.tfplugin6.Diagnostic.fromObject(d.diagnostics[i], n + 1)
           }
         }
+        if (d.result != null) {
+          if (!$util.isObject(d.result))
+            throw TypeError(".tfplugin6.OpenEphemeralResource.Response.result: object expected")
+          m.result = $root.tfplugin6.DynamicValue.fromObject(d.result, n + 1)
+        }
+        if (d["private"] != null) {
+          if (typeof d["private"] === "string")
+            $util.base64.decode(d["private"], (m["private"] = $util.newBuffer($util.base64.length(d["private"]))), 0)
+          else if (d["private"].length >= 0) m["private"] = d["private"]
+        }
         return m
       }
 
@@ -5667,11 +5937,26 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         if (o.arrays || o.defaults) {
           d.diagnostics = []
         }
+        if (o.defaults) {
+          d.result = null
+        }
         if (m.diagnostics && m.diagnostics.length) {
           d.diagnostics = []
           for (var j = 0; j < m.diagnostics.length; ++j) {
             d.diagnostics[j] = $root.tfplugin6.Diagnostic.toObject(m.diagnostics[j], o, q + 1)
           }
+        }
+        if (m.result != null && Object.hasOwnProperty.call(m, "result")) {
+          d.result = $root.tfplugin6.DynamicValue.toObject(m.result, o, q + 1)
+        }
+        if (m["private"] != null && Object.hasOwnProperty.call(m, "private")) {
+          d["private"] =
+            o.bytes === String
+              ? $util.base64.encode(m["private"], 0, m["private"].length)
+              : o.bytes === Array
+                ? Array.prototype.slice.call(m["private"])
+                : m["private"]
+          if (o.oneofs) d._private = "private"
         }
         return d
       }
@@ -6006,6 +6291,15 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
       }
 
       Request.prototype.type_name = ""
+      Request.prototype["private"] = null
+
+      let $oneOfFields
+
+      // Virtual OneOf for proto3 optional field
+      Object.defineProperty(Request.prototype, "_private", {
+        get: $util.oneOfGetter(($oneOfFields = ["private"])),
+        set: $util.oneOfSetter($oneOfFields),
+      })
 
       Request.create = function create(properties) {
         return new Request(properties)
@@ -6016,6 +6310,7 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         if (q === undefined) q = 0
         if (q > $util.recursionLimit) throw Error("max depth exceeded")
         if (m.type_name != null && Object.hasOwnProperty.call(m, "type_name")) w.uint32(10).string(m.type_name)
+        if (m["private"] != null && Object.hasOwnProperty.call(m, "private")) w.uint32(18).bytes(m["private"])
         return w
       }
 
@@ -6040,6 +6335,10 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
               m.type_name = r.string()
               break
             }
+            case 2: {
+              m["private"] = r.bytes()
+              break
+            }
             default:
               r.skipType(t & 7, n)
               break
@@ -6061,6 +6360,11 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         if (d.type_name != null) {
           m.type_name = String(d.type_name)
         }
+        if (d["private"] != null) {
+          if (typeof d["private"] === "string")
+            $util.base64.decode(d["private"], (m["private"] = $util.newBuffer($util.base64.length(d["private"]))), 0)
+          else if (d["private"].length >= 0) m["private"] = d["private"]
+        }
         return m
       }
 
@@ -6074,6 +6378,15 @@ export const tfplugin6 = ($root.tfplugin6 = (() => {
         }
         if (m.type_name != null && Object.hasOwnProperty.call(m, "type_name")) {
           d.type_name = m.type_name
+        }
+        if (m["private"] != null && Object.hasOwnProperty.call(m, "private")) {
+          d["private"] =
+            o.bytes === String
+              ? $util.base64.encode(m["private"], 0, m["private"].length)
+              : o.bytes === Array
+                ? Array.prototype.slice.call(m["private"])
+                : m["private"]
+          if (o.oneofs) d._private = "private"
         }
         return d
       }

@@ -1,6 +1,7 @@
 /**
  * A toy provider for the generic server: a `token` attribute that is a
- * secret (masked in every answer), and its data sources, one line each.
+ * secret (masked in every answer), and its data sources and ephemeral
+ * resources, one line each.
  */
 import type { Provider } from "../../../../src/provider/tfplugin6/Provider.js"
 import { probe } from "./ProbeDataSource.js"
@@ -30,4 +31,6 @@ export const toyProvider = (disposed: Array<string> = []): Provider<ToySession> 
     }
   },
   dataSources: [shout, probe],
+  // The same value as a data source and an ephemeral resource: one read, two ways of keeping its result.
+  ephemeralResources: [shout],
 })
