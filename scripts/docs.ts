@@ -1,10 +1,11 @@
 /**
  * The provider's registry documentation, in the layout the Terraform Registry
  * renders and hashicorp's tfplugindocs writes: `docs/index.md` for the
- * provider and `docs/data-sources/flex_restore_job.md` for the data source,
+ * provider, `docs/data-sources/flex_restore_job.md` for the data source and
+ * `docs/ephemeral-resources/flex_restore_job.md` for the ephemeral resource,
  * each with front matter (page_title, subcategory, description), an Example
- * Usage section holding the example files of `examples/provider` and
- * `examples/data-sources/<type>` as written, and a Schema section listing the
+ * Usage section holding the example files of `examples/provider`,
+ * `examples/data-sources/<type>` and `examples/ephemeral-resources/<type>` as written, and a Schema section listing the
  * attributes (Required, Optional, Read-Only) with the descriptions of
  * `src/datasource/schema.ts`. `npm run generate` writes them;
  * `test/docs/docs.test.ts` fails when they are out of date.
@@ -16,11 +17,15 @@ import { join } from "node:path"
 import type { Attribute, Block } from "../src/datasource/schema.js"
 import {
   DATA_SOURCE_TYPE,
+  EPHEMERAL_RESOURCE_TYPE,
   flexRestoreJobDataSource,
   PROVIDER_LOCAL_NAME,
   PROVIDER_SOURCE,
   providerConfig,
 } from "../src/datasource/schema.js"
+
+/** A type's page name: its name without the provider's prefix. */
+const pageName = (typeName: string) => typeName.replace(/^mongodbatlas_/, "")
 
 /** The provider's type (the last part of its source): the registry's name for it. */
 const providerType = PROVIDER_SOURCE.split("/").pop()!
@@ -64,6 +69,16 @@ export const DATA_SOURCE_EXAMPLES: ReadonlyArray<DocExample> = [
       `with \`provider = ${PROVIDER_LOCAL_NAME}\`.`,
     file: `examples/data-sources/${DATA_SOURCE_TYPE}/flex-cluster.tf`,
   },
+]
+
+/**
+ * The examples of the ephemeral resource's page.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const EPHEMERAL_RESOURCE_EXAMPLES: ReadonlyArray<DocExample> = [
+  { file: `examples/ephemeral-resources/${EPHEMERAL_RESOURCE_TYPE}/ephemeral-resource.tf` },
 ]
 
 /**
@@ -136,8 +151,10 @@ export const renderDocs = async (root: string): Promise<Record<string, string>> 
     `Its source is \`${PROVIDER_SOURCE}\`. Use it under the local name \`${PROVIDER_LOCAL_NAME}\` ` +
       "(Terraform allows any local name), so that it can sit beside the official `mongodb/mongodbatlas` " +
       `provider, which takes \`mongodbatlas\`; its data sources then name it with \`provider = ${PROVIDER_LOCAL_NAME}\`. ` +
-      `It serves one data source, [\`${DATA_SOURCE_TYPE}\`](data-sources/${DATA_SOURCE_TYPE.replace(/^mongodbatlas_/, "")}.md), ` +
-      "with the official provider's inputs and attributes.",
+      `It serves one data source, [\`${DATA_SOURCE_TYPE}\`](data-sources/${pageName(DATA_SOURCE_TYPE)}.md), ` +
+      "with the official provider's inputs and attributes, and the same restore job as an ephemeral resource, " +
+      `[\`${EPHEMERAL_RESOURCE_TYPE}\`](ephemeral-resources/${pageName(EPHEMERAL_RESOURCE_TYPE)}.md), ` +
+      "whose values (the download link above all) Terraform keeps out of plan and state.",
     "",
     await exampleSection(root, [PROVIDER_EXAMPLE]),
     schemaSection(providerConfig),
@@ -152,8 +169,23 @@ export const renderDocs = async (root: string): Promise<Record<string, string>> 
     await exampleSection(root, DATA_SOURCE_EXAMPLES),
     schemaSection(flexRestoreJobDataSource),
   ].join("\n")
+  const ephemeral = [
+    frontMatter(`${EPHEMERAL_RESOURCE_TYPE} Ephemeral Resource - terraform-provider-${providerType}`, description),
+    `# ${EPHEMERAL_RESOURCE_TYPE} (Ephemeral Resource)`,
+    "",
+    description,
+    "",
+    "The data source's arguments and attributes, read the same way at each plan and apply (Terraform 1.10 or " +
+      "later), and kept out of plan and state: for a DOWNLOAD job, `snapshot_url` lets whoever holds it download " +
+      "the cluster's data until `expiration_date`. Its values may feed only ephemeral contexts: provider blocks, " +
+      "provisioners and connection blocks, locals used there, ephemeral variables and outputs.",
+    "",
+    await exampleSection(root, EPHEMERAL_RESOURCE_EXAMPLES),
+    schemaSection(flexRestoreJobDataSource),
+  ].join("\n")
   return {
     "docs/index.md": index.trimEnd() + "\n",
-    [`docs/data-sources/${DATA_SOURCE_TYPE.replace(/^mongodbatlas_/, "")}.md`]: dataSource.trimEnd() + "\n",
+    [`docs/data-sources/${pageName(DATA_SOURCE_TYPE)}.md`]: dataSource.trimEnd() + "\n",
+    [`docs/ephemeral-resources/${pageName(EPHEMERAL_RESOURCE_TYPE)}.md`]: ephemeral.trimEnd() + "\n",
   }
 }

@@ -46,6 +46,13 @@ export interface Flavour {
    * (`TEMPLATES`) are written into `dir` too, for this flavour's library.
    */
   readonly fromTemplates: boolean
+  /**
+   * Whether the library has ephemeral blocks (`TerraformEphemeralResource`,
+   * cdktn): its generator then writes the ephemeral resource's binding too.
+   * cdktf 0.21 has none, and its generator ignores the schema's ephemeral
+   * resources.
+   */
+  readonly ephemeral: boolean
 }
 
 /**
@@ -65,6 +72,7 @@ export const FLAVOURS: ReadonlyArray<Flavour> = [
     dir: "src/cdktf/generated",
     bindingDir: ".",
     fromTemplates: false,
+    ephemeral: false,
   },
   {
     library: "cdktn",
@@ -74,6 +82,7 @@ export const FLAVOURS: ReadonlyArray<Flavour> = [
     dir: "src/cdktf/cdktn",
     bindingDir: "generated",
     fromTemplates: true,
+    ephemeral: true,
   },
 ]
 
@@ -91,6 +100,21 @@ export const TEMPLATES: ReadonlyArray<string> = [
   "MongodbatlasProvider.ts",
   "index.ts",
 ]
+
+/**
+ * What the entry of a flavour with ephemeral blocks exports besides the
+ * template's: the ephemeral resource's construct, written for cdktn beside
+ * its generated binding (`src/cdktf/ephemeral/`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const EPHEMERAL_EXPORTS = [
+  "// The ephemeral resource (this library has ephemeral blocks; cdktf 0.21 has none).",
+  'export { EphemeralMongodbatlasFlexRestoreJob } from "../ephemeral/EphemeralMongodbatlasFlexRestoreJob.js"',
+  'export type { EphemeralMongodbatlasFlexRestoreJobConfig } from "../ephemeral/EphemeralMongodbatlasFlexRestoreJob.js"',
+  "",
+].join("\n")
 
 /**
  * One template for a flavour one folder down (`src/cdktf/<library>/`): the
@@ -131,6 +155,12 @@ const kept: ReadonlyArray<readonly [from: string, to: string]> = [
     "data-mongodbatlas-flex-restore-job/index.ts",
   ],
   [`providers/${PROVIDER_LOCAL_NAME}/provider/index.ts`, "provider/index.ts"],
+]
+
+/** The ephemeral resource's binding, kept for a flavour with ephemeral blocks. */
+const keptEphemeral: readonly [from: string, to: string] = [
+  `providers/${PROVIDER_LOCAL_NAME}/ephemeral-mongodbatlas-flex-restore-job/index.ts`,
+  "ephemeral-mongodbatlas-flex-restore-job/index.ts",
 ]
 
 const header = (flavour: Flavour, generatorVersion: string) =>
@@ -194,13 +224,15 @@ export const generate = async (
       written.push(to)
     }
     await write(join(flavour.bindingDir, "schema.json"), JSON.stringify(schema, null, 2) + "\n")
-    for (const [from, to] of kept) {
+    for (const [from, to] of flavour.ephemeral ? [...kept, keptEphemeral] : kept) {
       const source = await readFile(join(scratch, from), "utf8")
       await write(join(flavour.bindingDir, to), header(flavour, generatorVersion) + source)
     }
     if (flavour.fromTemplates)
-      for (const file of TEMPLATES)
-        await write(file, fromTemplate(flavour.library, file, await readFile(join(root, "src/cdktf", file), "utf8")))
+      for (const file of TEMPLATES) {
+        const copy = fromTemplate(flavour.library, file, await readFile(join(root, "src/cdktf", file), "utf8"))
+        await write(file, file === "index.ts" && flavour.ephemeral ? copy + EPHEMERAL_EXPORTS : copy)
+      }
     return written.sort()
   } finally {
     await rm(scratch, { recursive: true, force: true })

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { FLAVOURS, generate, TEMPLATES } from "../../scripts/generate.js"
+import { EPHEMERAL_EXPORTS, FLAVOURS, generate, TEMPLATES } from "../../scripts/generate.js"
 import {
   DATA_SOURCE_TYPE,
   PROVIDER_LOCAL_NAME,
@@ -58,6 +58,14 @@ describe.each(FLAVOURS)("npm run generate, $library", (flavour) => {
     expect(provider).toContain(`terraformResourceType: '${PROVIDER_LOCAL_NAME}'`)
     const dataSource = await readFile(join(binding, "data-mongodbatlas-flex-restore-job/index.ts"), "utf8")
     expect(dataSource).toContain(`tfResourceType = "${DATA_SOURCE_TYPE}"`)
+    // The ephemeral resource's binding, where the library has ephemeral blocks (cdktn), and only there.
+    const ephemeral = (await listFiles(binding)).includes("ephemeral-mongodbatlas-flex-restore-job/index.ts")
+    expect(ephemeral).toBe(flavour.ephemeral)
+    if (ephemeral) {
+      const text = await readFile(join(binding, "ephemeral-mongodbatlas-flex-restore-job/index.ts"), "utf8")
+      expect(text).toContain(`extends ${flavour.library}.TerraformEphemeralResource`)
+      expect(text).toContain(`tfResourceType = "${DATA_SOURCE_TYPE}"`)
+    }
   })
 })
 
@@ -67,7 +75,11 @@ describe.each(FLAVOURS.filter((flavour) => flavour.fromTemplates))("the template
   it("are copied from src/cdktf with the library swapped", async () => {
     for (const file of TEMPLATES) {
       const template = await readFile(join(root, "src/cdktf", file), "utf8")
-      const copy = await readFile(join(committed, file), "utf8")
+      const whole = await readFile(join(committed, file), "utf8")
+      // The entry of a flavour with ephemeral blocks ends with their exports, and only it.
+      const withEphemeral = flavour.ephemeral && file === "index.ts"
+      expect(whole.endsWith(EPHEMERAL_EXPORTS)).toBe(withEphemeral)
+      const copy = withEphemeral ? whole.slice(0, -EPHEMERAL_EXPORTS.length) : whole
       expect(template).toMatch(/ from "cdktf"|export /)
       expect(copy).not.toContain('from "cdktf"')
       expect(copy).not.toContain("template")

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DATA_SOURCE_EXAMPLES, PROVIDER_EXAMPLE, renderDocs } from "../../scripts/docs.js"
+import { DATA_SOURCE_EXAMPLES, EPHEMERAL_RESOURCE_EXAMPLES, PROVIDER_EXAMPLE, renderDocs } from "../../scripts/docs.js"
 import { flexRestoreJobDataSource, providerConfig } from "../../src/datasource/schema.js"
 import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
 import type { RunningEmulator } from "../../src/emulator/index.js"
@@ -35,7 +35,11 @@ describe("docs/", () => {
       .map((entry) => relative(repoRoot, join(entry.parentPath, entry.name)))
       .sort()
     expect(files).toStrictEqual(Object.keys(pages).sort())
-    expect(files).toStrictEqual(["docs/data-sources/flex_restore_job.md", "docs/index.md"])
+    expect(files).toStrictEqual([
+      "docs/data-sources/flex_restore_job.md",
+      "docs/ephemeral-resources/flex_restore_job.md",
+      "docs/index.md",
+    ])
     // On a difference, run `npm run generate` and commit the result.
     for (const [file, text] of Object.entries(pages)) expect(committed(file), `${file} is out of date`).toBe(text)
   })
@@ -75,6 +79,24 @@ describe("docs/", () => {
     expect(index).not.toContain("`alias`")
   })
 
+  it("documents the ephemeral resource in the registry's layout, with the data source's schema", () => {
+    const page = committed("docs/ephemeral-resources/flex_restore_job.md")
+    expect(page).toMatch(
+      /^---\n#[^\n]*\npage_title: "mongodbatlas_flex_restore_job Ephemeral Resource - terraform-provider-mongodbatlas"\n/,
+    )
+    expect(page).toContain("\n# mongodbatlas_flex_restore_job (Ephemeral Resource)\n")
+    expect([...page.matchAll(/^(#{2,3}) (.+)$/gm)].map((m) => `${m[1]} ${m[2]}`)).toStrictEqual([
+      "## Example Usage",
+      "## Schema",
+      "### Required",
+      "### Read-Only",
+    ])
+    const dataSourcePage = committed("docs/data-sources/flex_restore_job.md")
+    expect(page.slice(page.indexOf("## Schema"))).toBe(dataSourcePage.slice(dataSourcePage.indexOf("## Schema")))
+    expect(page).toContain("```terraform\n" + committed(EPHEMERAL_RESOURCE_EXAMPLES[0]!.file).trimEnd() + "\n```")
+    expect(committed("docs/index.md")).toContain("(ephemeral-resources/flex_restore_job.md)")
+  })
+
   it("shows both required_providers entries and provider = atlasflex in the composed example", () => {
     const composed = committed(DATA_SOURCE_EXAMPLES[2]!.file)
     expect(composed).toMatch(/mongodbatlas = \{\s+source\s+= "mongodb\/mongodbatlas"/)
@@ -88,7 +110,7 @@ describe.skipIf(version === undefined)(`the docs' examples through terraform ${v
   let plugin: BuiltPlugin
   let emulator: RunningEmulator
   let root: string
-  const examples = [PROVIDER_EXAMPLE, ...DATA_SOURCE_EXAMPLES.slice(0, 2)]
+  const examples = [PROVIDER_EXAMPLE, ...DATA_SOURCE_EXAMPLES.slice(0, 2), ...EPHEMERAL_RESOURCE_EXAMPLES]
 
   beforeAll(async () => {
     ;[plugin, emulator] = await Promise.all([buildPlugin(), startEmulator({ host: "127.0.0.1", port: 0 })])
@@ -118,10 +140,13 @@ describe.skipIf(version === undefined)(`the docs' examples through terraform ${v
     const result = await plan(file)
     expect(result.stderr.replace(/╷[^]*?Provider development overrides are in effect[^]*?╵\n*/, "")).toBe("")
     expect(result.code).toBe(0)
-    if (file !== PROVIDER_EXAMPLE.file) {
+    if (file.startsWith("examples/data-sources/"))
       expect(result.stdout).toContain("data.mongodbatlas_flex_restore_job.this: Read complete")
-      expect(emulator.stats().apiRequests).toBeGreaterThan(before)
+    if (file.startsWith("examples/ephemeral-resources/")) {
+      expect(result.stdout).toContain("ephemeral.mongodbatlas_flex_restore_job.download: Opening...")
+      expect(result.stdout).not.toContain("https://")
     }
+    if (file !== PROVIDER_EXAMPLE.file) expect(emulator.stats().apiRequests).toBeGreaterThan(before)
     if (file.endsWith("data-source.tf")) expect(result.stdout).toMatch(/status\s+= "COMPLETED"/)
     if (file.endsWith("check.tf")) expect(result.stdout).not.toContain("Check block assertion failed")
   })
