@@ -18,3 +18,6 @@ export { MongodbatlasProvider } from "./MongodbatlasProvider.js"
 export type { MongodbatlasProviderConfig } from "./MongodbatlasProvider.js"
 export { createFlexRestoreLookup, lookupFlexRestoreJob } from "../lookup.js"
 export type { FlexRestoreJobLookupInput, FlexRestoreJobValues, FlexRestoreLookup, LookupOptions } from "../lookup.js"
+// The ephemeral resource (this library has ephemeral blocks; cdktf 0.21 has none).
+export { EphemeralMongodbatlasFlexRestoreJob } from "../ephemeral/EphemeralMongodbatlasFlexRestoreJob.js"
+export type { EphemeralMongodbatlasFlexRestoreJobConfig } from "../ephemeral/EphemeralMongodbatlasFlexRestoreJob.js"
