@@ -159,30 +159,38 @@ export const renderDocs = async (root: string): Promise<Record<string, string>> 
     await exampleSection(root, [PROVIDER_EXAMPLE]),
     schemaSection(providerConfig),
   ].join("\n")
-  const description = flexRestoreJobDataSource.block.description
-  const dataSource = [
-    frontMatter(`${DATA_SOURCE_TYPE} Data Source - terraform-provider-${providerType}`, description),
-    `# ${DATA_SOURCE_TYPE} (Data Source)`,
-    "",
-    description,
-    "",
-    await exampleSection(root, DATA_SOURCE_EXAMPLES),
-    schemaSection(flexRestoreJobDataSource),
-  ].join("\n")
-  const ephemeral = [
-    frontMatter(`${EPHEMERAL_RESOURCE_TYPE} Ephemeral Resource - terraform-provider-${providerType}`, description),
-    `# ${EPHEMERAL_RESOURCE_TYPE} (Ephemeral Resource)`,
-    "",
-    description,
-    "",
-    "The data source's arguments and attributes, read the same way at each plan and apply (Terraform 1.10 or " +
-      "later), and kept out of plan and state: for a DOWNLOAD job, `snapshot_url` lets whoever holds it download " +
-      "the cluster's data until `expiration_date`. Its values may feed only ephemeral contexts: provider blocks, " +
-      "provisioners and connection blocks, locals used there, ephemeral variables and outputs.",
-    "",
-    await exampleSection(root, EPHEMERAL_RESOURCE_EXAMPLES),
-    schemaSection(flexRestoreJobDataSource),
-  ].join("\n")
+  // A type's page: its kind in the title and heading, the schema's description, then `intro`, examples, schema.
+  const typePage = async (
+    typeName: string,
+    kind: string,
+    intro: ReadonlyArray<string>,
+    examples: ReadonlyArray<DocExample>,
+  ) => {
+    const description = flexRestoreJobDataSource.block.description
+    return [
+      frontMatter(`${typeName} ${kind} - terraform-provider-${providerType}`, description),
+      `# ${typeName} (${kind})`,
+      "",
+      description,
+      "",
+      ...intro,
+      await exampleSection(root, examples),
+      schemaSection(flexRestoreJobDataSource),
+    ].join("\n")
+  }
+  const dataSource = await typePage(DATA_SOURCE_TYPE, "Data Source", [], DATA_SOURCE_EXAMPLES)
+  const ephemeral = await typePage(
+    EPHEMERAL_RESOURCE_TYPE,
+    "Ephemeral Resource",
+    [
+      "The data source's arguments and attributes, read the same way at each plan and apply (Terraform 1.10 or " +
+        "later), and kept out of plan and state: for a DOWNLOAD job, `snapshot_url` lets whoever holds it download " +
+        "the cluster's data until `expiration_date`. Its values may feed only ephemeral contexts: provider blocks, " +
+        "provisioners and connection blocks, locals used there, ephemeral variables and outputs.",
+      "",
+    ],
+    EPHEMERAL_RESOURCE_EXAMPLES,
+  )
   return {
     "docs/index.md": index.trimEnd() + "\n",
     [`docs/data-sources/${pageName(DATA_SOURCE_TYPE)}.md`]: dataSource.trimEnd() + "\n",

@@ -81,3 +81,22 @@ export const boundProvider = (stack: object, dataSourcePath: string): BindablePr
       `: set its \`provider\` to one of them.`,
   )
 }
+
+/**
+ * A block's meta-arguments with `provider` set to this package's provider of
+ * its stack when none was given (resolved at synth time): what the data
+ * source's and the ephemeral resource's constructs answer.
+ *
+ * @throws Error when the stack has several of this package's providers and
+ * none was given (naming them).
+ * @since 0.1.0
+ * @category binding
+ */
+export const boundMetaArguments = (
+  block: { readonly provider?: unknown; readonly cdktfStack: object; readonly node: { readonly path: string } },
+  args: { [name: string]: unknown },
+): { [name: string]: unknown } => {
+  if (block.provider !== undefined) return args
+  const provider = boundProvider(block.cdktfStack, block.node.path)
+  return provider === undefined ? args : { ...args, provider: provider.fqn }
+}

@@ -15,7 +15,7 @@ import { Token } from "cdktn"
 import type { Construct } from "constructs"
 import { checkConfig } from "../check.js"
 import * as generated from "../cdktn/generated/ephemeral-mongodbatlas-flex-restore-job/index.js"
-import { boundProvider } from "../providerBinding.js"
+import { boundMetaArguments } from "../providerBinding.js"
 
 /**
  * The construct's configuration: `projectId`, `name`, `restoreJobId` and the
@@ -60,9 +60,6 @@ export class EphemeralMongodbatlasFlexRestoreJob extends generated.EphemeralMong
 
   /** The meta-arguments, with `provider` set to this package's provider of the stack when none was given. */
   override get terraformMetaArguments(): { [name: string]: unknown } {
-    const args = super.terraformMetaArguments
-    if (this.provider !== undefined) return args
-    const provider = boundProvider(this.cdktfStack, this.node.path)
-    return provider === undefined ? args : { ...args, provider: provider.fqn }
+    return boundMetaArguments(this, super.terraformMetaArguments)
   }
 }
