@@ -15,7 +15,7 @@ import { Token } from "cdktn"
 import type { Construct } from "constructs"
 import { checkConfig } from "../check.js"
 import * as generated from "./generated/data-mongodbatlas-flex-restore-job/index.js"
-import { boundProvider } from "../providerBinding.js"
+import { boundMetaArguments } from "../providerBinding.js"
 
 /**
  * The construct's configuration: `projectId`, `name`, `restoreJobId` and the
@@ -68,10 +68,7 @@ export class DataMongodbatlasFlexRestoreJob extends generated.DataMongodbatlasFl
    * none was given (naming them).
    */
   override get terraformMetaArguments(): { [name: string]: unknown } {
-    const args = super.terraformMetaArguments
-    if (this.provider !== undefined) return args
-    const provider = boundProvider(this.cdktfStack, this.node.path)
-    return provider === undefined ? args : { ...args, provider: provider.fqn }
+    return boundMetaArguments(this, super.terraformMetaArguments)
   }
 
   override get name(): string {
