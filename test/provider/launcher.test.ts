@@ -22,13 +22,11 @@ import { tmpdir } from "node:os"
 import { rootCertificates } from "node:tls"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DATA_SOURCE_TYPE } from "../../src/datasource/schema.js"
 import { EmulatorSeed } from "../../src/emulator/seed.js"
 import { decodeMsgpack } from "../../src/provider/tfplugin6/CtyMsgpack.js"
 import { atlasTrust, LauncherEnv } from "../../src/datasource/plugin/Trust.js"
-import { buildPlugin, clientCertificate, connect, repoRoot, startPlugin, terraformEnv } from "./pluginProcess.js"
+import { buildPlugin, clientCertificate, configureAndRead, repoRoot } from "./pluginProcess.js"
 import type { BuiltPlugin, KeyPair } from "./pluginProcess.js"
-import { dataConfig, providerBlock } from "./values.js"
 import { opensslCertificate } from "../../bench/opensslCertificate.js"
 
 const launcher = join(repoRoot, "bin", "terraform-provider-mongodbatlas")
@@ -188,27 +186,10 @@ describe("the plugin's Atlas client over https", () => {
 
   let stderr = ""
   const readWith = async (extra: Record<string, string>, configureDiagnostics: ReadonlyArray<unknown> = []) => {
-    const p = startPlugin(plugin.bin, terraformEnv(client, extra))
-    const clients = connect(await p.handshake, client)
-    try {
-      const configured = await clients.provider["ConfigureProvider"]!({
-        config: providerBlock({ access_token: "token-for-https", base_url: baseUrl }),
-      })
-      expect(configured.diagnostics ?? []).toEqual(configureDiagnostics)
-      return await clients.provider["ReadDataSource"]!({
-        type_name: DATA_SOURCE_TYPE,
-        config: dataConfig({
-          project_id: EmulatorSeed.groupId,
-          name: EmulatorSeed.clusterName,
-          restore_job_id: EmulatorSeed.jobs.completed,
-        }),
-      })
-    } finally {
-      clients.close()
-      p.child.kill("SIGTERM")
-      await p.exit
-      stderr = p.stderr()
-    }
+    const answered = await configureAndRead(plugin.bin, client, baseUrl, extra)
+    stderr = answered.stderr
+    expect(answered.configured.diagnostics ?? []).toEqual(configureDiagnostics)
+    return answered.read
   }
 
   it("trusts a certificate from NODE_EXTRA_CA_CERTS, as Node would", async () => {

@@ -17,9 +17,12 @@ import {
   GoPluginServiceNames,
   healthDefinition,
 } from "../../src/provider/host/GoPluginServices.js"
+import { DATA_SOURCE_TYPE } from "../../src/datasource/schema.js"
+import { EmulatorSeed } from "../../src/emulator/seed.js"
 import type { ServiceDefinition } from "../../src/provider/host/GrpcServer.js"
 import { serviceDefinition, ServiceName } from "../../src/provider/tfplugin6/Protocol.js"
 import { TerraformMagicCookie as MagicCookie } from "../../src/provider/tfplugin6/TerraformHandshake.js"
+import { dataConfig, providerBlock } from "./values.js"
 
 export const repoRoot = resolve(import.meta.dirname, "../..")
 
@@ -155,4 +158,46 @@ export const connect = (handshake: Handshake, client: KeyPair | undefined): Clie
     health: h.calls,
     close: () => [p, ctl, h].forEach((x) => x.c.close()),
   }
+}
+
+/** What one plugin process answered to ConfigureProvider and one ReadDataSource, and what it wrote on stderr. */
+export interface ConfiguredRead {
+  readonly configured: any
+  readonly read: any
+  readonly stderr: string
+}
+
+/**
+ * Starts the plugin `bin` as Terraform would (with `env` added), configures it for `baseUrl` with an access token,
+ * reads the seeded completed job once, and stops it.
+ */
+export const configureAndRead = async (
+  bin: string,
+  client: KeyPair,
+  baseUrl: string,
+  env: Record<string, string> = {},
+  options: { args?: Array<string> } = {},
+): Promise<ConfiguredRead> => {
+  const p = startPlugin(bin, terraformEnv(client, env), options)
+  const clients = connect(await p.handshake, client)
+  let answers: Omit<ConfiguredRead, "stderr">
+  try {
+    const configured = await clients.provider["ConfigureProvider"]!({
+      config: providerBlock({ access_token: "token-for-https", base_url: baseUrl }),
+    })
+    const read = await clients.provider["ReadDataSource"]!({
+      type_name: DATA_SOURCE_TYPE,
+      config: dataConfig({
+        project_id: EmulatorSeed.groupId,
+        name: EmulatorSeed.clusterName,
+        restore_job_id: EmulatorSeed.jobs.completed,
+      }),
+    })
+    answers = { configured, read }
+  } finally {
+    clients.close()
+    p.child.kill("SIGTERM")
+    await p.exit
+  }
+  return { ...answers, stderr: p.stderr() }
 }

@@ -34,11 +34,11 @@ import { propsFromEnv, RestoreJobStack } from "../../examples/cdktf/RestoreJobSt
 import { releaseNames, signDetached } from "../../scripts/release/release.js"
 import type { ReleaseBuild } from "../../scripts/release/release.js"
 import { PROVIDER_SOURCE } from "../../src/datasource/schema.js"
-import { startEmulator } from "../../src/emulator/index.js"
+import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
 import type { RunningEmulator } from "../../src/emulator/index.js"
 import { AARCH64_PREFIX, runnerFor } from "../../src/release/ProviderBinary.js"
 import { cli, ensureBuilt } from "../cli/built.js"
-import { clientCertificate, repoRoot, startPlugin, terraformEnv } from "../provider/pluginProcess.js"
+import { clientCertificate, configureAndRead, repoRoot, startPlugin, terraformEnv } from "../provider/pluginProcess.js"
 import { mainTf, runTerraform, terraformVersion } from "../provider/terraform.js"
 import { arm64Missing, ensureRelease, pathWithoutNode, readZip, tempHome } from "./support.js"
 
@@ -304,6 +304,46 @@ describe.skipIf(version === undefined)(
         `terraform-provider-mongodbatlas_v${build.version}`,
       ])
       expect(readdirSync(home)).toEqual([])
+    })
+
+    it("the executable verifies the Atlas server's certificate whatever NODE_TLS_REJECT_UNAUTHORIZED says, and warns once", async () => {
+      const dir = mkdtempSync(join(root, "sea-tls-"))
+      const [entry] = await readZip(join(releaseDir, thisArch().zip))
+      const exe = join(dir, names.executable)
+      writeFileSync(exe, entry!.data)
+      chmodSync(exe, 0o755)
+      const atlas = opensslCertificate(dir, "atlas", {
+        curve: "P-256",
+        subject: "/CN=127.0.0.1",
+        subjectAltName: "IP:127.0.0.1",
+      })
+      const seen: Array<string | undefined> = []
+      const server: Server = createServer({ cert: atlas.certPem, key: atlas.keyPem }, (req, res) => {
+        seen.push(req.headers.authorization)
+        res.writeHead(200, { "content-type": "application/vnd.atlas.2024-11-13+json" })
+        res.end(JSON.stringify({ id: EmulatorSeed.jobs.completed, instanceName: "c", status: "COMPLETED" }))
+      })
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+      try {
+        const url = `https://127.0.0.1:${(server.address() as { port: number }).port}`
+        const client = clientCertificate(dir)
+        const ignored = [expect.objectContaining({ severity: "WARNING", summary: "Setting ignored" })]
+        const refused = await configureAndRead(exe, client, url, { PATH: noNode, NODE_TLS_REJECT_UNAUTHORIZED: "0" })
+        expect(refused.configured.diagnostics).toEqual(ignored)
+        expect(refused.read.diagnostics[0].detail).toMatch(/self-signed certificate/)
+        expect(seen).toEqual([])
+        const trusted = await configureAndRead(exe, client, url, {
+          PATH: noNode,
+          NODE_TLS_REJECT_UNAUTHORIZED: "0",
+          NODE_EXTRA_CA_CERTS: atlas.certFile,
+        })
+        expect(trusted.configured.diagnostics).toEqual(ignored)
+        expect(trusted.read.diagnostics ?? []).toEqual([])
+        expect(seen).toEqual(["Bearer token-for-https"])
+      } finally {
+        server.closeAllConnections()
+        await new Promise((resolve) => server.close(resolve))
+      }
     })
 
     it.skipIf(arm64Missing !== undefined)(
