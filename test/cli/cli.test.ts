@@ -117,6 +117,8 @@ describe.concurrent("get", () => {
     const pretty = await cli(["get", ...select(EmulatorSeed.jobs.download), "--pretty"], apiKey)
     expect(pretty.code).toBe(0)
     expect(pretty.stdout).toContain('\n  "deliveryType": "DOWNLOAD"')
+    // snapshot_url is sensitive in Terraform, but the person who asks the CLI for the job gets the link.
+    expect(JSON.parse(pretty.stdout).snapshotUrl).toMatch(/^https:\/\//)
     const envelope = await cli(["get", ...select(EmulatorSeed.jobs.download), "--envelope"], apiKey)
     expect(envelope.code).toBe(0)
     expect(JSON.parse(envelope.stdout)).toEqual({ status: 200, content: JSON.parse(pretty.stdout) })
