@@ -53,7 +53,6 @@ const invalidValue = (decoded: DecodedObject<string> & { _tag: "Invalid" }, what
 type Kind = "data source" | "ephemeral resource"
 
 interface Served<S extends ProviderSession> {
-  readonly kind: Kind
   readonly dataSource: DataSource<S>
   readonly attributes: ReadonlyArray<string>
   readonly inputs: ReadonlyArray<string>
@@ -68,7 +67,6 @@ const served = <S extends ProviderSession>(
   for (const dataSource of list) {
     if (byName.has(dataSource.typeName)) throw new Error(`two ${kind}s named ${dataSource.typeName}`)
     byName.set(dataSource.typeName, {
-      kind,
       dataSource,
       attributes: attributeNames(dataSource.schema),
       inputs: inputNames(dataSource.schema),
