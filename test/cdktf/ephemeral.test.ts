@@ -79,6 +79,20 @@ describe("synthesized", () => {
     })
   })
 
+  it("cdktn synthesizes it, validations on, only for a project that targets Terraform >= 1.10", () => {
+    const stackIn = (app: cdktn.App) => {
+      const stack = new cdktn.TerraformStack(app, "targets")
+      new forCdktn.MongodbatlasProvider(stack, "atlasflex")
+      new forCdktn.EphemeralMongodbatlasFlexRestoreJob(stack, "download", ref)
+      return stack
+    }
+    expect(() => cdktn.Testing.synth(stackIn(cdktn.Testing.app()), true)).toThrow(
+      /ephemeral resources requires terraform >=1\.10\.0/,
+    )
+    const targeted = cdktn.Testing.app({ context: { targetVersions: { terraform: ">=1.10.0" } } })
+    expect(JSON.parse(cdktn.Testing.synth(stackIn(targeted), true))["ephemeral"]).toBeDefined()
+  })
+
   it("cdktn's construct checks literal ids at construction, as the data source's does", () => {
     const stack = new cdktn.TerraformStack(cdktn.Testing.app(), "bad")
     expect(

@@ -7,7 +7,9 @@
  * The class is generated from `src/datasource/schema.ts` by
  * `@cdktn/provider-generator`; this module adds what the data source's
  * construct adds: the check of literal inputs at construction, and the
- * binding to this package's provider of the stack.
+ * binding to this package's provider of the stack. cdktn synthesizes it only
+ * in a project that targets Terraform 1.10 or later (`"targetVersions":
+ * { "terraform": ">=1.10.0" }` in cdktf.json, or the App's context).
  *
  * @since 0.1.0
  */
