@@ -27,22 +27,12 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import {
-  chmodSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs"
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { arch as hostArch, tmpdir } from "node:os"
 import { join } from "node:path"
 import { stripElf } from "./ElfStrip.js"
 import { fetchNodeBinary, NODE_BINARIES, readVerifiedNode } from "./NodeBinary.js"
-import { checkInterrupted, runStep } from "./Step.js"
+import { checkInterrupted, runStep, writeNewFile } from "./Step.js"
 
 /**
  * The architectures a binary is built for, by Node's name.
@@ -239,17 +229,7 @@ export const packProviderBinary = async (options: {
     }
     checkInterrupted(signal, what)
     const bytes = readFileSync(exe)
-    const fd = openSync(
-      options.outFile,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o755,
-    )
-    try {
-      writeFileSync(fd, bytes)
-    } finally {
-      closeSync(fd)
-    }
-    chmodSync(options.outFile, 0o755)
+    writeNewFile(options.outFile, bytes, 0o755)
     return {
       outFile: options.outFile,
       bytes: bytes.length,

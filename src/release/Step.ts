@@ -8,6 +8,34 @@
  */
 import { spawn } from "node:child_process"
 import type { SpawnSyncReturns } from "node:child_process"
+import { chmodSync, closeSync, constants, openSync, writeFileSync } from "node:fs"
+
+/**
+ * An install that cannot be done, with the flag or fact at fault.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InstallError extends Error {
+  override readonly name = "InstallError"
+}
+
+/**
+ * Writes `data` as the new file `file` with `mode` whatever the umask:
+ * refused when anything (a symlink included) is already there.
+ *
+ * @since 0.1.0
+ * @category files
+ */
+export const writeNewFile = (file: string, data: Uint8Array, mode: number): void => {
+  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode)
+  try {
+    writeFileSync(fd, data)
+    chmodSync(file, mode)
+  } finally {
+    closeSync(fd)
+  }
+}
 
 /**
  * A build or install stopped by its caller (Ctrl-C, SIGTERM): not a failure
