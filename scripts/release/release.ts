@@ -314,29 +314,19 @@ export interface VerifiedFile {
 }
 
 /**
- * Rebuilds the release in `dir` from the checkout `root` (in a temporary
- * folder) and compares every file its `SHA256SUMS` lists: listed, as in
- * `dir`, and rebuilt.
+ * The release in `dir`: its version and the files its `SHA256SUMS` lists.
  *
  * @since 0.1.0
  * @category verify
  */
-export const verifyRelease = async (
-  root: string,
+export const listedFiles = (
   dir: string,
-  log: (line: string) => void = () => {},
-): Promise<{ readonly version: string; readonly files: ReadonlyArray<VerifiedFile> }> => {
-  const sumsFiles = readdirSync(dir).filter((f) => /^terraform-provider-mongodbatlas_.+_SHA256SUMS$/.test(f))
+): { readonly version: string; readonly listed: ReadonlyArray<{ readonly file: string; readonly listed: string }> } => {
+  const pattern = /^terraform-provider-mongodbatlas_(.+)_SHA256SUMS$/
+  const sumsFiles = readdirSync(dir).filter((f) => pattern.test(f))
   if (sumsFiles.length !== 1) {
     throw new Error(
       `${dir} must hold one terraform-provider-mongodbatlas_<version>_SHA256SUMS; it holds ${sumsFiles.length}`,
-    )
-  }
-  const version = /^terraform-provider-mongodbatlas_(.+)_SHA256SUMS$/.exec(sumsFiles[0]!)![1]!
-  const checkout = packageVersion(root)
-  if (version !== checkout) {
-    throw new Error(
-      `the release in ${dir} is ${version}; this checkout is ${checkout}: check out the release's commit first`,
     )
   }
   const listed = readFileSync(join(dir, sumsFiles[0]!), "utf8")
@@ -347,24 +337,87 @@ export const verifyRelease = async (
       if (m === null) throw new Error(`${sumsFiles[0]}: not a SHA256SUMS line: ${JSON.stringify(line)}`)
       return { file: m[2]!, listed: m[1]! }
     })
+  return { version: pattern.exec(sumsFiles[0]!)![1]!, listed }
+}
+
+/**
+ * Every file the release in `dir` lists, hashed as in `dir` and as in
+ * `rebuiltDir`.
+ *
+ * @since 0.1.0
+ * @category verify
+ */
+export const compareRelease = async (dir: string, rebuiltDir: string): Promise<ReadonlyArray<VerifiedFile>> => {
+  const hashOf = async (file: string) => (existsSync(file) ? await sha256Hex(file) : undefined)
+  return Promise.all(
+    listedFiles(dir).listed.map(async (l) => ({
+      ...l,
+      release: await hashOf(join(dir, l.file)),
+      rebuilt: await hashOf(join(rebuiltDir, l.file)),
+    })),
+  )
+}
+
+/**
+ * One line per file (`same`, or `DIFFERS` and why) and a summary; `ok` when
+ * every file is the same.
+ *
+ * @since 0.1.0
+ * @category verify
+ */
+export const verdicts = (
+  version: string,
+  files: ReadonlyArray<VerifiedFile>,
+): { readonly ok: boolean; readonly lines: ReadonlyArray<string> } => {
+  const lines = files.map((f) => {
+    const verdict =
+      f.rebuilt === f.listed && f.release === f.listed
+        ? "same"
+        : f.rebuilt !== f.listed
+          ? `DIFFERS: rebuilt ${f.rebuilt ?? "(not built)"}`
+          : `DIFFERS: the release's file is ${f.release ?? "(missing)"}`
+    return `${f.file}: listed ${f.listed}: ${verdict}`
+  })
+  const differs = lines.filter((l) => !l.endsWith(": same")).length
+  lines.push(
+    differs === 0
+      ? `release ${version}: every file listed in its SHA256SUMS is rebuilt bit for bit`
+      : `release ${version}: ${differs} of ${files.length} files differ`,
+  )
+  return { ok: differs === 0, lines }
+}
+
+/**
+ * Rebuilds the release in `dir` from the checkout `root` into `outDir`
+ * (default: a temporary folder, removed) and compares every file its
+ * `SHA256SUMS` lists: listed, as in `dir`, and rebuilt.
+ *
+ * @since 0.1.0
+ * @category verify
+ */
+export const verifyRelease = async (
+  root: string,
+  dir: string,
+  options: { readonly outDir?: string | undefined; readonly log?: (line: string) => void } = {},
+): Promise<{ readonly version: string; readonly files: ReadonlyArray<VerifiedFile> }> => {
+  const { version, listed } = listedFiles(dir)
+  const checkout = packageVersion(root)
+  if (version !== checkout) {
+    throw new Error(
+      `the release in ${dir} is ${version}; this checkout is ${checkout}: check out the release's commit first`,
+    )
+  }
   const names = releaseNames(version)
   const arches = (["x64", "arm64"] as const).filter((a) =>
     listed.some((l) => l.file === names.zip(`linux_${terraformArch[a]}`)),
   )
   const work = mkdtempSync(join(tmpdir(), "provider-verify-"))
   try {
-    const outDir = join(work, "release")
+    const outDir = options.outDir ?? join(work, "release")
+    const log = options.log ?? (() => {})
     log(`rebuilding ${version} (${arches.map((a) => `linux_${terraformArch[a]}`).join(", ")}) from ${root}`)
     await buildRelease({ root, outDir, arches, log })
-    const hashOf = async (file: string) => (existsSync(file) ? await sha256Hex(file) : undefined)
-    const files = await Promise.all(
-      listed.map(async (l) => ({
-        ...l,
-        release: await hashOf(join(dir, l.file)),
-        rebuilt: await hashOf(join(outDir, l.file)),
-      })),
-    )
-    return { version, files }
+    return { version, files: await compareRelease(dir, outDir) }
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
@@ -372,11 +425,12 @@ export const verifyRelease = async (
 
 const usage =
   "usage: npm run release -- [--arch x64|arm64]... [--gpg-key KEY_ID] [--out DIR]\n" +
-  "       npm run release -- --verify DIR\n" +
+  "       npm run release -- --verify DIR [--out DIR]\n" +
   "  --arch     build only these (default: x64 and arm64)\n" +
   "  --gpg-key  sign the SHA256SUMS with this key (default: RELEASE_GPG_KEY; unsigned when neither is set)\n" +
   "  --out      write here (default: release/; a non-empty folder only if a release made it)\n" +
-  "  --verify   rebuild the release in DIR from this checkout and compare with its SHA256SUMS"
+  "  --verify   rebuild the release in DIR from this checkout (into --out, else a temporary folder)\n" +
+  "             and compare with its SHA256SUMS, naming each file that differs"
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   let parsed
@@ -402,26 +456,13 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(p
   }
   if (parsed.values.verify !== undefined) {
     try {
-      const { version, files } = await verifyRelease(process.cwd(), resolve(parsed.values.verify), (line) =>
-        console.error(line),
-      )
-      let differs = 0
-      for (const f of files) {
-        const verdict =
-          f.rebuilt === f.listed && f.release === f.listed
-            ? "same"
-            : f.rebuilt !== f.listed
-              ? `DIFFERS: rebuilt ${f.rebuilt ?? "(not built)"}`
-              : `DIFFERS: the release's file is ${f.release ?? "(missing)"}`
-        if (verdict !== "same") differs += 1
-        console.log(`${f.file}: listed ${f.listed}: ${verdict}`)
-      }
-      console.log(
-        differs === 0
-          ? `release ${version}: every file listed in its SHA256SUMS is rebuilt bit for bit`
-          : `release ${version}: ${differs} of ${files.length} files differ`,
-      )
-      process.exit(differs === 0 ? 0 : 1)
+      const { version, files } = await verifyRelease(process.cwd(), resolve(parsed.values.verify), {
+        outDir: parsed.values.out,
+        log: (line) => console.error(line),
+      })
+      const { ok, lines } = verdicts(version, files)
+      console.log(lines.join("\n"))
+      process.exit(ok ? 0 : 1)
     } catch (error) {
       console.error(`release: ${error instanceof Error ? error.message : String(error)}`)
       process.exit(1)
