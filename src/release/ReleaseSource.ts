@@ -168,8 +168,10 @@ const unzipEntry = (zip: Buffer, name: string, describe: string): Promise<Buffer
   })
 
 /**
- * Checks `sums` against `signature` with gpg and the public key in `keyFile`,
- * in a throwaway keyring under `workParent`.
+ * Checks `sums` against `signature` with `gpgv` and the public key in
+ * `keyFile` (armored keys are first unarmored by gpg), in a throwaway folder
+ * under `workParent`: no keyring of the user's is read or changed, and no
+ * gpg-agent is needed.
  *
  * @since 0.1.0
  * @category install
@@ -184,18 +186,20 @@ export const verifySignature = async (options: {
 }): Promise<void> => {
   const home = mkdtempSync(join(options.workParent, ".provider-gpg-"))
   try {
-    const env = { PATH: process.env["PATH"] ?? "", GNUPGHOME: home }
-    const files = { sums: join(home, "SHA256SUMS"), sig: join(home, "SHA256SUMS.sig") }
-    for (const [file, data] of [
-      [files.sums, options.sums],
-      [files.sig, options.signature],
-    ] as const) {
-      writeNewFile(file, data, 0o600)
-    }
-    const step = { cwd: home, env, signal: options.signal }
-    await runStep(["gpg", "--batch", "--import", options.keyFile], step, `importing the key ${options.keyFile}`)
+    const step = { cwd: home, env: { PATH: process.env["PATH"] ?? "", GNUPGHOME: home }, signal: options.signal }
+    const files = { sums: join(home, "SHA256SUMS"), sig: join(home, "SHA256SUMS.sig"), keyring: join(home, "key.gpg") }
+    writeNewFile(files.sums, options.sums, 0o600)
+    writeNewFile(files.sig, options.signature, 0o600)
+    const key = readFileSync(options.keyFile)
+    if (key.subarray(0, 64).toString("latin1").includes("-----BEGIN PGP")) {
+      await runStep(
+        ["gpg", "--batch", "--no-autostart", "--dearmor", "--output", files.keyring, options.keyFile],
+        step,
+        `reading the key ${options.keyFile}`,
+      )
+    } else writeNewFile(files.keyring, key, 0o600)
     await runStep(
-      ["gpg", "--batch", "--verify", files.sig, files.sums],
+      ["gpgv", "--keyring", files.keyring, files.sig, files.sums],
       step,
       `checking the signature of ${options.what} with ${options.keyFile}`,
     )
