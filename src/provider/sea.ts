@@ -15,12 +15,12 @@
  *
  * @since 0.1.0
  */
-import { constants, mkdirSync, openSync, readFileSync } from "node:fs"
-import { isAbsolute, join } from "node:path"
+import { constants, existsSync, mkdirSync, openSync, readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { getAsset, isSea } from "node:sea"
 import * as tls from "node:tls"
 import { LauncherEnv } from "../datasource/plugin/Trust.js"
-import { compileCommonJs, writeCacheFile } from "./host/CodeCache.js"
+import { codeCacheDir, compileCommonJs, writeCacheFile } from "./host/CodeCache.js"
 import type { Loaded } from "./host/CodeCache.js"
 import { uptimeMillis } from "./host/Clock.js"
 import { Launch } from "./host/LaunchHooks.js"
@@ -37,24 +37,22 @@ const launchedAt = uptimeMillis()
 export const SeaAssets = { plugin: "plugin.cjs", reader: "reader.cjs", buildId: "build-id" } as const
 
 /**
- * The folder of an executable's code caches: under `XDG_CACHE_HOME` when it
- * is an absolute path, else `HOME/.cache`; `undefined` with neither (or with
- * `ATLAS_PROVIDER_CODE_CACHE=0`).
- *
- * @since 0.1.0
- * @category caching
+ * Creates `dir` and its missing parents (0700), one at a time: Node's
+ * recursive `mkdirSync` never returns for a path under `/proc`. `false` when
+ * it cannot.
  */
-export const codeCacheDir = (env: NodeJS.ProcessEnv, buildId: string): string | undefined => {
-  if (env["ATLAS_PROVIDER_CODE_CACHE"] === "0" || !/^[0-9a-f]{64}$/.test(buildId)) return undefined
-  const xdg = env["XDG_CACHE_HOME"]
-  const home = env["HOME"]
-  const base =
-    xdg !== undefined && isAbsolute(xdg)
-      ? xdg
-      : home !== undefined && isAbsolute(home)
-        ? join(home, ".cache")
-        : undefined
-  return base === undefined ? undefined : join(base, "atlas-flex-restore", "provider", buildId)
+const makeDirs = (dir: string): boolean => {
+  const missing: Array<string> = []
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    if (dirname(d) === d) return false
+    missing.unshift(d)
+  }
+  try {
+    for (const d of missing) mkdirSync(d, { mode: 0o700 })
+    return true
+  } catch {
+    return false
+  }
 }
 
 const seaRequire = require
@@ -77,12 +75,7 @@ const loadAsset = (key: string, cacheDir: string | undefined): Loaded => {
     require: seaRequire,
     saveCache: (data) => {
       if (cacheDir === undefined || cacheFile === undefined) return
-      try {
-        mkdirSync(cacheDir, { recursive: true, mode: 0o700 })
-      } catch {
-        return
-      }
-      writeCacheFile(cacheFile, data)
+      if (makeDirs(cacheDir)) writeCacheFile(cacheFile, data)
     },
   })
   // Written at exit, with every function this start compiled.
