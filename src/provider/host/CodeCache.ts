@@ -10,7 +10,7 @@
  */
 import { closeSync, constants as fsConstants, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs"
 import { createRequire } from "node:module"
-import { dirname } from "node:path"
+import { dirname, isAbsolute, join } from "node:path"
 import { constants, Script } from "node:vm"
 
 /**
@@ -79,6 +79,27 @@ export const writeCacheFile = (file: string, data: Uint8Array): boolean => {
     if (created) rmSync(temp, { force: true })
     return false
   }
+}
+
+/**
+ * The folder of an executable's code caches: under `XDG_CACHE_HOME` when it
+ * is an absolute path, else `HOME/.cache`; `undefined` with neither (or with
+ * `ATLAS_PROVIDER_CODE_CACHE=0`).
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const codeCacheDir = (env: NodeJS.ProcessEnv, buildId: string): string | undefined => {
+  if (env["ATLAS_PROVIDER_CODE_CACHE"] === "0" || !/^[0-9a-f]{64}$/.test(buildId)) return undefined
+  const xdg = env["XDG_CACHE_HOME"]
+  const home = env["HOME"]
+  const base =
+    xdg !== undefined && isAbsolute(xdg)
+      ? xdg
+      : home !== undefined && isAbsolute(home)
+        ? join(home, ".cache")
+        : undefined
+  return base === undefined ? undefined : join(base, "atlas-flex-restore", "provider", buildId)
 }
 
 /**
