@@ -4,10 +4,10 @@
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs"
 import { join } from "node:path"
 import yauzl from "yauzl"
-import { buildRelease, currentRelease } from "../../scripts/release/release.js"
+import { buildRelease, currentRelease, RELEASE_MARKER } from "../../scripts/release/release.js"
 import type { ReleaseBuild } from "../../scripts/release/release.js"
 import { runnerFor } from "../../src/release/ProviderBinary.js"
 import type { Arch } from "../../src/release/ProviderBinary.js"
@@ -27,6 +27,11 @@ export const ensureRelease = async (): Promise<ReleaseBuild> => {
   const current = currentRelease(repoRoot)
   if (current !== undefined && arches.every((a) => current.archives.some((x) => x.arch === a))) return current
   if (arm64Missing !== undefined) console.warn(`SKIPPING the arm64 release build: ${arm64Missing}`)
+  // A release/ written before releases were marked: the suite's own folder, so it is replaced.
+  const releaseDir = join(repoRoot, "release")
+  if (existsSync(join(releaseDir, "build.json")) && !existsSync(join(releaseDir, RELEASE_MARKER))) {
+    rmSync(releaseDir, { recursive: true, force: true })
+  }
   const build = await buildRelease({ root: repoRoot, arches })
   console.warn(
     `built release/ for the tests in ${build.millis} ms: ` +
