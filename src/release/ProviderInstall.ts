@@ -220,7 +220,7 @@ export interface InstallTarget {
   readonly version: string
   readonly platform: string
   readonly arch: Arch
-  /** The version folder: holds the lock file and the build's temporary folder. */
+  /** The version folder: holds the lock file and the temporary folders (`.provider-sea-<arch>-…`, `.provider-gpg-<arch>-…`). */
   readonly versionDir: string
   /** The platform folder, which Terraform hashes whole. */
   readonly platformDir: string
@@ -349,7 +349,8 @@ export const installProvider = async (options: {
     // Temporary folders of an install that was killed (this lock is free, so none is running).
     for (const entry of readdirSync(versionDir)) {
       const path = join(versionDir, entry)
-      if (entry.startsWith(`.provider-sea-${arch}-`) && lstatOrUndefined(path)?.isDirectory()) {
+      const ours = [`.provider-sea-${arch}-`, `.provider-gpg-${arch}-`].some((prefix) => entry.startsWith(prefix))
+      if (ours && lstatOrUndefined(path)?.isDirectory()) {
         rmSync(path, { recursive: true, force: true })
       }
     }

@@ -181,10 +181,12 @@ export const verifySignature = async (options: {
   readonly signature: Buffer
   readonly keyFile: string
   readonly workParent: string
+  /** Names the throwaway folder (`.provider-gpg-<prefix>-…`). */
+  readonly prefix: string
   readonly signal: AbortSignal | undefined
   readonly what: string
 }): Promise<void> => {
-  const home = mkdtempSync(join(options.workParent, ".provider-gpg-"))
+  const home = mkdtempSync(join(options.workParent, `.provider-gpg-${options.prefix}-`))
   try {
     const step = { cwd: home, env: { PATH: process.env["PATH"] ?? "", GNUPGHOME: home }, signal: options.signal }
     const files = { sums: join(home, "SHA256SUMS"), sig: join(home, "SHA256SUMS.sig"), keyring: join(home, "key.gpg") }
@@ -227,7 +229,8 @@ export const fromRelease =
       if (signature === undefined) {
         throw new InstallError(`${source.describe(names.signature)} is missing, and --verify-key asks for it`)
       }
-      await verifySignature({ sums, signature, keyFile, workParent, signal, what: source.describe(names.sums) })
+      const what = source.describe(names.sums)
+      await verifySignature({ sums, signature, keyFile, workParent, prefix: target.arch, signal, what })
     }
     const zip = names.zip(target.platform)
     const listed = sums
