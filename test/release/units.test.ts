@@ -67,7 +67,8 @@ describe("a build step's failure names the step and its cause", () => {
   })
 })
 
-describe("the pinned Node binary", () => {
+// The first use fetches the pinned Node 24 with npm pack (~50 MB).
+describe("the pinned Node binary", { timeout: 180_000 }, () => {
   const key = "linux-x64-24" as const
   it("is checked at every use: a replaced binary is refused, naming the file and how to recover", () => {
     const cache = join(root, "node-cache")
@@ -100,7 +101,7 @@ describe("the pinned Node binary", () => {
   })
 })
 
-describe("ElfStrip", () => {
+describe("ElfStrip", { timeout: 180_000 }, () => {
   it("removes the symbol table and debugging sections of the pinned Node, which still runs", () => {
     const node = readVerifiedNode("linux-x64-24", fetchNodeBinary("linux-x64-24"))
     const result = stripElf(node)
