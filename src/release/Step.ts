@@ -94,8 +94,10 @@ export const checkSync = (what: string, program: string, result: SpawnSyncReturn
 
 /**
  * Runs `argv` to completion, its stdout and stderr collected; rejects with
- * `<what> failed: <why>`. An aborted `signal` kills the program (SIGTERM)
- * and rejects with {@link Interrupted} once it has exited.
+ * `<what> failed: <why>`. The program runs in a process group of its own: an
+ * aborted `signal` sends SIGTERM to the whole group (the program and anything
+ * it started, which may hold its output open) and rejects with
+ * {@link Interrupted} once the program has exited.
  *
  * @since 0.1.0
  * @category running
@@ -111,12 +113,19 @@ export const runStep = (
       cwd: options.cwd,
       env: options.env,
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     })
     const out: Array<Buffer> = []
     const err: Array<Buffer> = []
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk))
     child.stderr.on("data", (chunk: Buffer) => err.push(chunk))
-    const abort = () => child.kill("SIGTERM")
+    const abort = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM")
+      } catch {
+        // The group is gone already.
+      }
+    }
     options.signal?.addEventListener("abort", abort, { once: true })
     let settled = false
     const settle = (error: Error | undefined, status: number | null, signal: NodeJS.Signals | null) => {
@@ -130,5 +139,11 @@ export const runStep = (
     }
     // A program that cannot start has no pid and may never close.
     child.on("error", (error) => (child.pid === undefined ? settle(error, null, null) : undefined))
+    child.on("exit", () => {
+      if (!options.signal?.aborted) return
+      child.stdout.destroy()
+      child.stderr.destroy()
+      settle(undefined, null, null)
+    })
     child.on("close", (status, signal) => settle(undefined, status, signal))
   })

@@ -19,6 +19,7 @@ import {
   writeFileSync,
 } from "node:fs"
 import { tmpdir } from "node:os"
+import { setTimeout as sleep } from "node:timers/promises"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { compareRelease, prepareOutDir, RELEASE_MARKER, verdicts } from "../../scripts/release/release.js"
@@ -51,19 +52,31 @@ describe("a build step's failure names the step and its cause", () => {
     )
     expect(await runStep(["sh", "-c", "echo fine"], { cwd: root, env }, "echo")).toBe("fine\n")
   })
-  it("an aborted signal stops the program and rejects as interrupted, not as a failure", async () => {
+  it("an aborted signal stops the program and what it started, and rejects as interrupted, not as a failure", async () => {
     const controller = new AbortController()
-    const marker = join(root, "still-running")
+    const pidFile = join(root, "grandchild.pid")
+    // The shell starts a grandchild that holds the output open, then waits for it.
     const running = runStep(
-      ["sh", "-c", `sleep 30; touch ${marker}`],
+      ["sh", "-c", `sleep 300 & echo $! > ${pidFile}; wait`],
       { cwd: root, env, signal: controller.signal },
       "a long step",
     )
+    while (!existsSync(pidFile) || readFileSync(pidFile, "utf8").trim() === "") await sleep(10)
+    const grandchild = Number(readFileSync(pidFile, "utf8").trim())
     controller.abort()
     const error = await running.catch((e: unknown) => e)
     expect(error).toBeInstanceOf(Interrupted)
     expect((error as Error).message).toBe("a long step was interrupted")
-    expect(existsSync(marker)).toBe(false)
+    // The grandchild was signalled too: it goes (the test's timeout bounds the wait).
+    const alive = () => {
+      try {
+        process.kill(grandchild, 0)
+        return !readFileSync(`/proc/${grandchild}/stat`, "utf8").split(" ")[2]!.startsWith("Z")
+      } catch {
+        return false
+      }
+    }
+    while (alive()) await sleep(10)
   })
 })
 
