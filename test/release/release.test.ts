@@ -269,7 +269,6 @@ describe.skipIf(version === undefined)(
       const hashes = await initPlanApply(dir, env({ HOME: home }))
       expect(hashes).toEqual([printedH1])
       lockFromInstall = readFileSync(join(dir, ".terraform.lock.hcl"), "utf8")
-      expect(lockFromMirror).toContain(printedH1)
     })
 
     it.skipIf(!buildsHere)(
@@ -278,7 +277,8 @@ describe.skipIf(version === undefined)(
         const home = join(root, "a", "home")
         const file = join(home, ".terraform.d", "plugins", PROVIDER_SOURCE, build.version, platform, names.executable)
         const before = statSync(file).ino
-        const again = await cli(["provider", "install"], { HOME: home })
+        // TMPDIR missing: the build works beside the destination, not there.
+        const again = await cli(["provider", "install"], { HOME: home, TMPDIR: join(root, "no-such-tmp") })
         expect(again.stderr).toBe("")
         expect(again.stdout).toContain(thisArch().h1)
         // A new file was renamed into place.
