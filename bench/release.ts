@@ -3,9 +3,12 @@
  * executable that `npm run release` ships, against the npm launcher
  * (`bin/terraform-provider-mongodbatlas` on the system Node), side by side in
  * one run, alternated:
- * - plugin start to the handshake line;
+ * - plugin start to the handshake line; and the executable's own with and
+ *   without its V8 code caches (written at its first start into the user's
+ *   cache folder, not shipped: the executable must be reproducible);
  * - `terraform plan` with one data source, both served through
  *   `dev_overrides`, and each against terraform's own plan (no provider);
+ *   the executable's plan with and without its code caches;
  * - the same plan with the executable installed as users get it, by
  *   `terraform init` from `release/mirror`: Terraform then checks the
  *   installed package against the lock file's `h1:` hash at every command,
@@ -50,23 +53,34 @@ const release = async (dir: string): Promise<{ build: ReleaseBuild; outDir: stri
   return { build, outDir, built: true }
 }
 
-/** Start to handshake, alternated: each round starts both, in turn, in alternating order. */
+/** Start to handshake, alternated: each round starts the launcher and the executable with and without its code caches, in turn. */
 const handshakes = async (executable: string, dir: string, rounds: number): Promise<Array<BenchRow>> => {
-  const env = pluginEnvironment(dir)
-  const t = { launcher: [] as Array<number>, release: [] as Array<number> }
-  const cpu = { launcher: [] as Array<number>, release: [] as Array<number> }
-  const once = async (which: "launcher" | "release") => {
-    const s = await startPlugin(env, which === "launcher" ? launcher : executable)
-    t[which].push(s.millis)
-    cpu[which].push(s.timings["cpu"]!)
+  const env = { ...pluginEnvironment(dir), XDG_CACHE_HOME: join(dir, "xdg-cache") }
+  const kinds = ["launcher", "release", "uncached"] as const
+  type Kind = (typeof kinds)[number]
+  const t: Record<Kind, Array<number>> = { launcher: [], release: [], uncached: [] }
+  const cpu: Record<Kind, Array<number>> = { launcher: [], release: [], uncached: [] }
+  const once = async (which: Kind, record = true) => {
+    const s = await startPlugin(
+      which === "uncached" ? { ...env, ATLAS_PROVIDER_CODE_CACHE: "0" } : env,
+      which === "launcher" ? launcher : executable,
+    )
     s.child.kill("SIGTERM")
     await new Promise((r) => s.child.once("exit", r))
+    if (which === "release" && (s.timings as Record<string, unknown>)["codeCache"] !== true) {
+      if (record) throw new Error("the executable did not use its code cache")
+    }
+    if (!record) return
+    t[which].push(s.millis)
+    cpu[which].push(s.timings["cpu"]!)
   }
+  // The first start writes the executable's caches (at its exit).
+  await once("release", false)
   for (let i = 0; i < rounds; i++) {
-    for (const which of i % 2 === 0 ? (["launcher", "release"] as const) : (["release", "launcher"] as const))
-      await once(which)
+    for (const which of i % 2 === 0 ? kinds : [...kinds].reverse()) await once(which)
   }
   const ratio = median(t.release) / median(t.launcher)
+  const cached = median(t.release) / median(t.uncached)
   return [
     {
       issue: 15,
@@ -76,6 +90,13 @@ const handshakes = async (executable: string, dir: string, rounds: number): Prom
       target: "<= 0.85x",
       met: ratio <= 0.85,
       note: `${ms(median(t.release))} ms (quartiles ${spread(t.release)}) vs ${ms(median(t.launcher))} ms (${spread(t.launcher)}), medians of ${rounds} alternated; CPU to the handshake ${ms(median(cpu.release))} vs ${ms(median(cpu.launcher))} ms`,
+    },
+    {
+      issue: 20,
+      name: "plugin start to handshake, released binary with its code cache (user's cache folder) / without",
+      value: cached,
+      unit: "x",
+      note: `${ms(median(t.release))} ms (quartiles ${spread(t.release)}) vs ${ms(median(t.uncached))} ms (${spread(t.uncached)}) with ATLAS_PROVIDER_CODE_CACHE=0; CPU ${ms(median(cpu.release))} vs ${ms(median(cpu.uncached))} ms; medians of ${rounds} alternated`,
     },
   ]
 }
@@ -148,10 +169,12 @@ const plans = async (
   const releaseBin = join(dir, "release-bin")
   mkdirSync(releaseBin)
   symlinkSync(executable, join(releaseBin, "terraform-provider-mongodbatlas"))
+  const uncached = setup(dir, "uncached", devOverrides(releaseBin), mainTf(1, emulator))
   const setups = {
     none: setup(dir, "none", "", 'output "x" {\n  value = "no provider"\n}\n'),
     launcher: setup(dir, "launcher", devOverrides(join(packageRoot, "bin")), mainTf(1, emulator)),
     release: setup(dir, "release", devOverrides(releaseBin), mainTf(1, emulator)),
+    uncached: { ...uncached, env: { ...uncached.env, ATLAS_PROVIDER_CODE_CACHE: "0" } },
     installed,
   }
   const plan = async (name: keyof typeof setups) => {
@@ -169,6 +192,7 @@ const plans = async (
   const launcherPlan = median(t.launcher)
   const releasePlan = median(t.release)
   const installedPlan = median(t.installed)
+  const uncachedPlan = median(t.uncached)
   const ratio = releasePlan / launcherPlan
   const paired = t.release.map((x, i) => x - t.launcher[i]!)
   return [
@@ -180,6 +204,13 @@ const plans = async (
       target: "<= 0.9x (aim 0.7x)",
       met: ratio <= 0.9,
       note: `${ms(releasePlan)} ms (quartiles ${spread(t.release)}) vs ${ms(launcherPlan)} ms (${spread(t.launcher)}); paired difference ${ms(median(paired))} ms (${spread(paired)}); medians of ${rounds} alternated`,
+    },
+    {
+      issue: 20,
+      name: "terraform plan, 1 data source, released binary with its code cache / without",
+      value: releasePlan / uncachedPlan,
+      unit: "x",
+      note: `${ms(releasePlan)} ms vs ${ms(uncachedPlan)} ms (quartiles ${spread(t.uncached)}) with ATLAS_PROVIDER_CODE_CACHE=0; the first plan wrote the cache`,
     },
     {
       issue: 15,

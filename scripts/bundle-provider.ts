@@ -73,6 +73,10 @@ export const bundleProvider = async (
     minify: options.minify ?? false,
     metafile: true,
     logLevel: "warning",
+    // Module paths are written into the bundle (comments, CommonJS keys):
+    // as seen from the package, so a symlinked node_modules (a shared one, a
+    // workspace) changes no byte of the executable.
+    preserveSymlinks: true,
     // The version is written in; CommonJS has no `import.meta`, which only
     // UserAgent's fallback (unreached in a bundle) would read.
     define: { ...versionDefine(root), "import.meta.url": "undefined" },

@@ -14,9 +14,18 @@
  *   for the provider network mirror protocol; the same folder is a packed
  *   `filesystem_mirror`.
  *
+ *   The mirror folder also holds `SHA256SUMS` and its signature, for
+ *   `provider install --from <mirror URL>`.
+ *
+ * Every file is a function of the checkout and the pinned Node binaries: a
+ * rebuild elsewhere gives the same bytes, and `--verify DIR` rebuilds and
+ * compares with the `SHA256SUMS` of the release in DIR, naming what differs.
+ *
  * `release/build.json` records what the build was made from (a fingerprint of
  * the sources, lockfile and pinned Node binaries), so the test suite rebuilds
- * only a missing or stale release.
+ * only a missing or stale release. The folder holds a marker file
+ * (`RELEASE_MARKER`): `--out` replaces only a folder that holds it, or an
+ * empty one, and never the checkout or a folder above it.
  *
  * @since 0.1.0
  */
@@ -30,12 +39,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs"
 import { tmpdir } from "node:os"
-import { join, relative, resolve } from "node:path"
+import { join, relative, resolve, sep } from "node:path"
 import { pathToFileURL } from "node:url"
 import { parseArgs } from "node:util"
 import yazl from "yazl"
@@ -43,8 +53,10 @@ import { NODE_BINARIES } from "../../src/release/NodeBinary.js"
 import { runnerFor, terraformArch } from "../../src/release/ProviderBinary.js"
 import type { Arch } from "../../src/release/ProviderBinary.js"
 import { packageHashH1, sha256Hex, zipHash } from "../../src/release/PackageHash.js"
-import { PROVIDER_SOURCE } from "../../src/datasource/schema.js"
+import { releaseNames } from "../../src/release/ReleaseSource.js"
 import { buildProviderBinary } from "./sea.js"
+
+export { releaseNames }
 
 /**
  * The provider's type, as in `terraform-provider-<type>`.
@@ -55,23 +67,13 @@ import { buildProviderBinary } from "./sea.js"
 export const PROVIDER_TYPE = "mongodbatlas"
 
 /**
- * The file names of a release of `version`.
+ * The file that marks a folder as a release's: `--out` replaces no other
+ * non-empty folder.
  *
  * @since 0.1.0
  * @category constants
  */
-export const releaseNames = (version: string) => {
-  const base = `terraform-provider-${PROVIDER_TYPE}_${version}`
-  return {
-    executable: `terraform-provider-${PROVIDER_TYPE}_v${version}`,
-    zip: (arch: Arch) => `${base}_linux_${terraformArch[arch]}.zip`,
-    sums: `${base}_SHA256SUMS`,
-    signature: `${base}_SHA256SUMS.sig`,
-    manifest: `${base}_manifest.json`,
-    /** The mirror's folder for the provider, relative to `mirror/`. */
-    mirrorDir: PROVIDER_SOURCE,
-  }
-}
+export const RELEASE_MARKER = ".terraform-provider-mongodbatlas-release"
 
 /**
  * What `release/build.json` holds.
@@ -165,6 +167,43 @@ export const signDetached = (file: string, signature: string, key: string, env: 
   }
 }
 
+/**
+ * Empties `outDir` for a build, or refuses: it must not be the checkout
+ * `root` or a folder above it, and a non-empty folder must hold
+ * {@link RELEASE_MARKER} (a release made it). Writes the marker.
+ *
+ * @since 0.1.0
+ * @category build
+ */
+export const prepareOutDir = (root: string, outDir: string): void => {
+  const real = (path: string) => {
+    let p = resolve(path)
+    const rest: Array<string> = []
+    while (!existsSync(p)) {
+      rest.unshift(p.slice(p.lastIndexOf(sep) + 1))
+      p = resolve(p, "..")
+    }
+    return join(realpathSync(p), ...rest)
+  }
+  const out = real(outDir)
+  const checkout = real(root)
+  if (checkout === out || checkout.startsWith(out.endsWith(sep) ? out : out + sep)) {
+    throw new Error(`--out ${outDir} holds the checkout ${root}: choose a folder of its own (default: release/)`)
+  }
+  if (existsSync(outDir)) {
+    if (!statSync(outDir).isDirectory()) throw new Error(`--out ${outDir} is not a folder`)
+    const entries = readdirSync(outDir)
+    if (entries.length > 0 && !entries.includes(RELEASE_MARKER)) {
+      throw new Error(
+        `--out ${outDir} holds ${entries.slice(0, 3).join(", ")}${entries.length > 3 ? ", …" : ""} and no ${RELEASE_MARKER}: a release did not make it, so nothing in it is replaced; choose an empty or new folder`,
+      )
+    }
+    for (const entry of entries) rmSync(join(outDir, entry), { recursive: true, force: true })
+  }
+  mkdirSync(outDir, { recursive: true })
+  writeFileSync(join(outDir, RELEASE_MARKER), "Made by npm run release: --out replaces this folder's contents.\n")
+}
+
 const elapsed = (since: bigint): number => Number((process.hrtime.bigint() - since) / 1_000_000n)
 
 /**
@@ -195,7 +234,7 @@ export const buildRelease = async (
     const runner = runnerFor(arch)
     if (runner.prefix === undefined) throw new Error(`cannot build linux_${terraformArch[arch]}: ${runner.missing}`)
   }
-  rmSync(outDir, { recursive: true, force: true })
+  prepareOutDir(root, outDir)
   const mirrorDir = join(outDir, "mirror", names.mirrorDir)
   mkdirSync(mirrorDir, { recursive: true })
 
@@ -206,7 +245,7 @@ export const buildRelease = async (
       const archStarted = process.hrtime.bigint()
       const executable = join(work, arch, names.executable)
       const built = await buildProviderBinary({ arch, outFile: executable, root })
-      const zip = names.zip(arch)
+      const zip = names.zip(`linux_${terraformArch[arch]}`)
       await writeZip(join(outDir, zip), names.executable, executable)
       linkSync(join(outDir, zip), join(mirrorDir, zip))
       const archive = {
@@ -237,6 +276,9 @@ export const buildRelease = async (
   const gpgKey = options.gpgKey
   if (gpgKey !== undefined && gpgKey !== "")
     signDetached(join(outDir, names.sums), join(outDir, names.signature), gpgKey)
+  for (const file of [names.sums, names.signature]) {
+    if (existsSync(join(outDir, file))) linkSync(join(outDir, file), join(mirrorDir, file))
+  }
 
   writeFileSync(join(mirrorDir, "index.json"), JSON.stringify({ versions: { [version]: {} } }, null, 2) + "\n")
   const versionJson = {
@@ -257,11 +299,138 @@ export const buildRelease = async (
   return build
 }
 
+/**
+ * One file of a release's `SHA256SUMS`, checked: its listed hash, the hash of
+ * the file in the release folder, and of the rebuilt file.
+ *
+ * @since 0.1.0
+ * @category verify
+ */
+export interface VerifiedFile {
+  readonly file: string
+  readonly listed: string
+  readonly release: string | undefined
+  readonly rebuilt: string | undefined
+}
+
+/**
+ * The release in `dir`: its version and the files its `SHA256SUMS` lists.
+ *
+ * @since 0.1.0
+ * @category verify
+ */
+export const listedFiles = (
+  dir: string,
+): { readonly version: string; readonly listed: ReadonlyArray<{ readonly file: string; readonly listed: string }> } => {
+  const pattern = /^terraform-provider-mongodbatlas_(.+)_SHA256SUMS$/
+  const sumsFiles = readdirSync(dir).filter((f) => pattern.test(f))
+  if (sumsFiles.length !== 1) {
+    throw new Error(
+      `${dir} must hold one terraform-provider-mongodbatlas_<version>_SHA256SUMS; it holds ${sumsFiles.length}`,
+    )
+  }
+  const listed = readFileSync(join(dir, sumsFiles[0]!), "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line)
+      if (m === null) throw new Error(`${sumsFiles[0]}: not a SHA256SUMS line: ${JSON.stringify(line)}`)
+      return { file: m[2]!, listed: m[1]! }
+    })
+  return { version: pattern.exec(sumsFiles[0]!)![1]!, listed }
+}
+
+/**
+ * Every file the release in `dir` lists, hashed as in `dir` and as in
+ * `rebuiltDir`.
+ *
+ * @since 0.1.0
+ * @category verify
+ */
+export const compareRelease = async (dir: string, rebuiltDir: string): Promise<ReadonlyArray<VerifiedFile>> => {
+  const hashOf = async (file: string) => (existsSync(file) ? await sha256Hex(file) : undefined)
+  return Promise.all(
+    listedFiles(dir).listed.map(async (l) => ({
+      ...l,
+      release: await hashOf(join(dir, l.file)),
+      rebuilt: await hashOf(join(rebuiltDir, l.file)),
+    })),
+  )
+}
+
+/**
+ * One line per file (`same`, or `DIFFERS` and why) and a summary; `ok` when
+ * every file is the same.
+ *
+ * @since 0.1.0
+ * @category verify
+ */
+export const verdicts = (
+  version: string,
+  files: ReadonlyArray<VerifiedFile>,
+): { readonly ok: boolean; readonly lines: ReadonlyArray<string> } => {
+  const lines = files.map((f) => {
+    const verdict =
+      f.rebuilt === f.listed && f.release === f.listed
+        ? "same"
+        : f.rebuilt !== f.listed
+          ? `DIFFERS: rebuilt ${f.rebuilt ?? "(not built)"}`
+          : `DIFFERS: the release's file is ${f.release ?? "(missing)"}`
+    return `${f.file}: listed ${f.listed}: ${verdict}`
+  })
+  const differs = lines.filter((l) => !l.endsWith(": same")).length
+  lines.push(
+    differs === 0
+      ? `release ${version}: every file listed in its SHA256SUMS is rebuilt bit for bit`
+      : `release ${version}: ${differs} of ${files.length} files differ`,
+  )
+  return { ok: differs === 0, lines }
+}
+
+/**
+ * Rebuilds the release in `dir` from the checkout `root` into `outDir`
+ * (default: a temporary folder, removed) and compares every file its
+ * `SHA256SUMS` lists: listed, as in `dir`, and rebuilt.
+ *
+ * @since 0.1.0
+ * @category verify
+ */
+export const verifyRelease = async (
+  root: string,
+  dir: string,
+  options: { readonly outDir?: string | undefined; readonly log?: (line: string) => void } = {},
+): Promise<{ readonly version: string; readonly files: ReadonlyArray<VerifiedFile> }> => {
+  const { version, listed } = listedFiles(dir)
+  const checkout = packageVersion(root)
+  if (version !== checkout) {
+    throw new Error(
+      `the release in ${dir} is ${version}; this checkout is ${checkout}: check out the release's commit first`,
+    )
+  }
+  const names = releaseNames(version)
+  const arches = (["x64", "arm64"] as const).filter((a) =>
+    listed.some((l) => l.file === names.zip(`linux_${terraformArch[a]}`)),
+  )
+  const work = mkdtempSync(join(tmpdir(), "provider-verify-"))
+  try {
+    const outDir = options.outDir ?? join(work, "release")
+    const log = options.log ?? (() => {})
+    log(`rebuilding ${version} (${arches.map((a) => `linux_${terraformArch[a]}`).join(", ")}) from ${root}`)
+    await buildRelease({ root, outDir, arches, log })
+    return { version, files: await compareRelease(dir, outDir) }
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
 const usage =
   "usage: npm run release -- [--arch x64|arm64]... [--gpg-key KEY_ID] [--out DIR]\n" +
+  "       npm run release -- --verify DIR [--out DIR]\n" +
   "  --arch     build only these (default: x64 and arm64)\n" +
   "  --gpg-key  sign the SHA256SUMS with this key (default: RELEASE_GPG_KEY; unsigned when neither is set)\n" +
-  "  --out      write here (default: release/)"
+  "  --out      write here (default: release/; a non-empty folder only if a release made it)\n" +
+  "  --verify   rebuild the release in DIR from this checkout (into --out, else a temporary folder)\n" +
+  "             and compare with its SHA256SUMS, naming each file that differs"
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   let parsed
@@ -271,6 +440,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(p
         arch: { type: "string", multiple: true },
         "gpg-key": { type: "string" },
         out: { type: "string" },
+        verify: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -283,6 +453,20 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(p
   if (parsed.values.help) {
     console.log(usage)
     process.exit(0)
+  }
+  if (parsed.values.verify !== undefined) {
+    try {
+      const { version, files } = await verifyRelease(process.cwd(), resolve(parsed.values.verify), {
+        outDir: parsed.values.out,
+        log: (line) => console.error(line),
+      })
+      const { ok, lines } = verdicts(version, files)
+      console.log(lines.join("\n"))
+      process.exit(ok ? 0 : 1)
+    } catch (error) {
+      console.error(`release: ${error instanceof Error ? error.message : String(error)}`)
+      process.exit(1)
+    }
   }
   const arches = parsed.values.arch?.flatMap((a) => a.split(","))
   for (const arch of arches ?? []) {

@@ -8,17 +8,17 @@
  *
  * @since 0.1.0
  */
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { arch as hostArch, tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import { bundleProvider } from "../bundle-provider.js"
 import { packProviderBinary } from "../../src/release/ProviderBinary.js"
 import type { Arch, BuiltBinary } from "../../src/release/ProviderBinary.js"
 
 /**
- * Builds the self-contained provider executable for `arch` into `outFile`;
- * `root` is the package root (default: the working directory).
+ * Builds the self-contained provider executable for `arch` into `outFile` (a
+ * new file); `root` is the package root (default: the working directory).
  *
  * @since 0.1.0
  * @category build
@@ -29,15 +29,18 @@ export const buildProviderBinary = async (options: {
   readonly root?: string
   /** @default true when a strip tool for `arch` is on PATH */
   readonly strip?: boolean
+  readonly signal?: AbortSignal
 }): Promise<BuiltBinary> => {
   const root = resolve(options.root ?? process.cwd())
   const bundleDir = mkdtempSync(join(tmpdir(), "provider-bundle-"))
   try {
     await bundleProvider({ root, outdir: bundleDir, codeCache: false })
+    mkdirSync(dirname(resolve(options.outFile)), { recursive: true })
     return await packProviderBinary({
       arch: options.arch,
       bundleDir,
-      outFile: options.outFile,
+      outFile: resolve(options.outFile),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
       nodeCacheDir: join(root, ".cache", "node"),
       ...(options.strip === undefined ? {} : { strip: options.strip }),
     })
@@ -48,10 +51,9 @@ export const buildProviderBinary = async (options: {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const arch = (process.argv[2] ?? hostArch()) as Arch
-  const built = await buildProviderBinary({
-    arch,
-    outFile: process.argv[3] ?? `terraform-provider-mongodbatlas-linux-${arch}`,
-  })
+  const outFile = process.argv[3] ?? `terraform-provider-mongodbatlas-linux-${arch}`
+  rmSync(outFile, { force: true })
+  const built = await buildProviderBinary({ arch, outFile })
   console.error(
     `${built.outFile}: ${(built.bytes / 1e6).toFixed(1)} MB (Node ${built.nodeVersion}${built.stripped ? ", stripped" : ""})`,
   )

@@ -77,7 +77,7 @@ export interface CliDeps {
   readonly startEmulator: () => Promise<(options: EmulatorStartOptions) => Promise<EmulatorHandle>>
   readonly providerSchema: () => Promise<unknown>
   /** Builds the provider executable for this machine and installs it (`provider install`). */
-  readonly installProvider: () => Promise<(options: InstallInput) => Promise<Installed>>
+  readonly installProvider: () => Promise<(options: InstallInput, signal: AbortSignal) => Promise<Installed>>
   /** Completes, with the signal's name, on Ctrl-C or SIGTERM. */
   readonly untilSignal: Effect.Effect<string>
   /** Receives the exit code of a command that failed. */
@@ -148,6 +148,8 @@ export interface EmulatorInput {
  */
 export interface InstallInput {
   readonly dir: string | undefined
+  readonly from?: string | undefined
+  readonly verifyKey?: string | undefined
 }
 
 const duration = (name: string, fallback: string, description: string) =>
@@ -361,10 +363,28 @@ export const makeCli = (deps: CliDeps) => {
         ),
         Flag.optional,
       ),
+      from: Flag.String("from").pipe(
+        Flag.withMetavar("RELEASE"),
+        Flag.withDescription(
+          "Install a published release's executable instead of building it: a release archive (…_linux_<arch>.zip, with the release's SHA256SUMS beside it), a release folder, or the release's network mirror URL (https://). The archive is checked against SHA256SUMS first",
+        ),
+        Flag.optional,
+      ),
+      verifyKey: Flag.String("verify-key").pipe(
+        Flag.withMetavar("KEY_FILE"),
+        Flag.withDescription(
+          "With --from: a public key file; the release's SHA256SUMS must carry a good signature by it (checked with gpg)",
+        ),
+        Flag.optional,
+      ),
     },
     (input) =>
       Effect.flatMap(Effect.promise(handlers), (h) =>
-        h.installProvider(deps, { dir: Option.getOrUndefined(input.dir) }),
+        h.installProvider(deps, {
+          dir: Option.getOrUndefined(input.dir),
+          from: Option.getOrUndefined(input.from),
+          verifyKey: Option.getOrUndefined(input.verifyKey),
+        }),
       ),
   ).pipe(
     Command.withShortDescription("Install the Terraform provider for this machine, for terraform init"),
@@ -376,6 +396,10 @@ export const makeCli = (deps: CliDeps) => {
       {
         command: `${programName} provider install --dir ./mirror`,
         description: "Install into a filesystem_mirror directory of your own",
+      },
+      {
+        command: `${programName} provider install --from https://mirror.example.com/terraform/ --verify-key release.asc`,
+        description: "Install the release from its network mirror, its SHA256SUMS signature checked",
       },
     ]),
   )

@@ -23,6 +23,7 @@ import type { FlexRestoreJobsShape } from "../atlas/FlexRestoreJobs.js"
 import { PROVIDER_SOURCE } from "../datasource/schema.js"
 import { EmulatorSeed } from "../emulator/seed.js"
 import type { CliDeps, EmulatorHandle, EmulatorInput, GetInput, InstallInput, WaitInput } from "./commands.js"
+import type { Installed } from "../release/ProviderInstall.js"
 import { programName, seedSelectors } from "./commands.js"
 import { errorLine } from "./errorLine.js"
 import type { CommandFailure } from "./errorLine.js"
@@ -238,7 +239,23 @@ export const emulatorBanner = (running: EmulatorHandle): string => {
 export const installProvider = (deps: CliDeps, input: InstallInput): Effect.Effect<void> =>
   Effect.gen(function* () {
     const install = yield* Effect.promise(deps.installProvider)
-    const result = yield* Effect.tryPromise({ try: () => install(input), catch: (cause) => cause })
+    // Interrupted (Ctrl-C), the install is stopped and its temporary files
+    // removed before the command ends: nothing of it goes on afterwards.
+    const result = yield* Effect.callback<Installed, unknown>((resume) => {
+      const controller = new AbortController()
+      const running = install(input, controller.signal)
+      running.then(
+        (installed) => resume(Effect.succeed(installed)),
+        (cause: unknown) => resume(Effect.fail(cause)),
+      )
+      return Effect.promise(() => {
+        controller.abort()
+        return running.then(
+          () => undefined,
+          () => undefined,
+        )
+      })
+    })
     const out = deps.io.stdout
     out(
       `Installed ${PROVIDER_SOURCE} ${result.version} (${result.platform}, ${(result.bytes / 1e6).toFixed(1)} MB, ${result.h1}) in ${(result.millis / 1000).toFixed(1)} s:\n` +

@@ -65,7 +65,7 @@ const code = await runCli(
     providerSchema: async () => (await import("../datasource/schema.js")).providerSchemaJson(),
     installProvider: async () => {
       const { installProvider } = await import("../release/ProviderInstall.js")
-      return (input) => installProvider({ dir: input.dir, env: process.env })
+      return (input, signal) => installProvider({ ...input, env: process.env, signal })
     },
     untilSignal,
   },

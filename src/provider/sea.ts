@@ -15,10 +15,12 @@
  *
  * @since 0.1.0
  */
+import { constants, existsSync, mkdirSync, openSync, readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { getAsset, isSea } from "node:sea"
 import * as tls from "node:tls"
 import { LauncherEnv } from "../datasource/plugin/Trust.js"
-import { compileCommonJs } from "./host/CodeCache.js"
+import { codeCacheDir, compileCommonJs, writeCacheFile } from "./host/CodeCache.js"
 import type { Loaded } from "./host/CodeCache.js"
 import { uptimeMillis } from "./host/Clock.js"
 import { Launch } from "./host/LaunchHooks.js"
@@ -27,33 +29,58 @@ import type { LaunchInfo } from "./host/LaunchHooks.js"
 const launchedAt = uptimeMillis()
 
 /**
- * The asset keys of the bundles; each has its code cache under `<key>.cache`.
+ * The asset keys of the bundles.
  *
  * @since 0.1.0
  * @category constants
  */
-export const SeaAssets = { plugin: "plugin.cjs", reader: "reader.cjs" } as const
+export const SeaAssets = { plugin: "plugin.cjs", reader: "reader.cjs", buildId: "build-id" } as const
+
+/**
+ * Creates `dir` and its missing parents (0700), one at a time: Node's
+ * recursive `mkdirSync` never returns for a path under `/proc`. `false` when
+ * it cannot.
+ */
+const makeDirs = (dir: string): boolean => {
+  const missing: Array<string> = []
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    if (dirname(d) === d) return false
+    missing.unshift(d)
+  }
+  try {
+    for (const d of missing) mkdirSync(d, { mode: 0o700 })
+    return true
+  } catch {
+    return false
+  }
+}
 
 const seaRequire = require
+const pending: Array<() => void> = []
 
-const loadAsset = (key: string): Loaded => {
+const loadAsset = (key: string, cacheDir: string | undefined): Loaded => {
+  const cacheFile = cacheDir === undefined ? undefined : join(cacheDir, `${key}.cache`)
   let cachedData: Buffer | undefined
-  if (process.env["ATLAS_PROVIDER_CODE_CACHE"] !== "0") {
+  if (cacheFile !== undefined) {
     try {
-      cachedData = Buffer.from(getAsset(`${key}.cache`))
+      cachedData = readFileSync(openSync(cacheFile, constants.O_RDONLY | constants.O_NOFOLLOW))
     } catch {
       cachedData = undefined
     }
   }
-  return compileCommonJs({
+  const loaded = compileCommonJs({
     source: getAsset(key, "utf8"),
     filename: `/sea/${key}`,
     cachedData,
     require: seaRequire,
-    saveCache: () => {
-      throw new Error("the single executable's code caches are written at build time")
+    saveCache: (data) => {
+      if (cacheDir === undefined || cacheFile === undefined) return
+      if (makeDirs(cacheDir)) writeCacheFile(cacheFile, data)
     },
   })
+  // Written at exit, with every function this start compiled.
+  if (!loaded.cached) pending.push(loaded.writeCache)
+  return loaded
 }
 
 if (isSea()) {
@@ -67,15 +94,25 @@ if (isSea()) {
   // built at each context: the server's costs ~2 ms of CPU instead of ~7,
   // or ~13 with NODE_EXTRA_CA_CERTS set, which Node 24 parses into it.
   tls.setDefaultCACertificates([])
+  const cacheDir = codeCacheDir(env, getAsset(SeaAssets.buildId, "utf8"))
+  process.once("exit", () => {
+    for (const write of pending) {
+      try {
+        write()
+      } catch {
+        // A cache is only ever an optimization.
+      }
+    }
+  })
   const info: LaunchInfo = Launch.set({
     launchedAt,
     loadLazy: () => {
-      const reader = loadAsset(SeaAssets.reader)
+      const reader = loadAsset(SeaAssets.reader, cacheDir)
       info.lazyCached = reader.cached
       return reader.exports
     },
   })
-  const plugin = loadAsset(SeaAssets.plugin)
+  const plugin = loadAsset(SeaAssets.plugin, cacheDir)
   info.cached = plugin.cached
   plugin.exports.main().catch((error: unknown) => {
     process.stderr.write(`terraform-provider-mongodbatlas: ${error instanceof Error ? error.stack : String(error)}\n`)

@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import { createReadStream } from "node:fs"
+import { constants, createReadStream, openSync } from "node:fs"
 
 /**
  * One file of a package: its name inside the package (`/`-separated) and
@@ -26,7 +26,14 @@ export interface PackageFile {
 const sha256File = (path: string): Promise<string> =>
   new Promise((resolve, reject) => {
     const hash = createHash("sha256")
-    createReadStream(path)
+    let fd: number
+    try {
+      // Never through a symlink: a package's files are its own.
+      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+    } catch (error) {
+      return reject(error)
+    }
+    createReadStream(path, { fd })
       .on("data", (chunk) => hash.update(chunk))
       .on("error", reject)
       .on("end", () => resolve(hash.digest("hex")))

@@ -5,35 +5,34 @@
  * (`NodeBinary.ts`). `npm run release` (`scripts/release/`) and
  * `atlas-flex-restore provider install` both build it this way.
  *
- * - The main script is `src/provider/sea.ts`, with V8's code cache
- *   (`useCodeCache`); the plugin and reader bundles and their code caches are
- *   assets. A code cache only loads in the Node build and on the platform
- *   that compiled it, so every step that compiles (writing the bundles'
- *   caches, making the blob) runs that platform's Node: natively, or under
- *   qemu-user for the other architecture (`qemu-aarch64-static -L
- *   /usr/aarch64-linux-gnu`, no binfmt_misc registration).
- * - The Node binary is stripped of its symbol table (the npm builds are not
- *   stripped: 127 MB → 109 MB on x64) when a strip tool for that
- *   architecture is on PATH, then `postject` injects the blob.
+ * The same sources and pinned Node give the same bytes wherever and whenever
+ * it runs (another folder, user, HOME, TMPDIR, umask, day):
+ * - The main script is `src/provider/sea.ts`; the plugin and reader bundles
+ *   are assets, with no V8 code cache: a code cache's bytes differ at every
+ *   compile (V8's random hash seed; a fixed `--hash-seed` makes them equal,
+ *   but V8 then accepts them only in a process started with that same seed,
+ *   which would fix the seed of every user's provider). The executable writes
+ *   its caches itself at its first start, into the user's cache folder
+ *   (`src/provider/sea.ts`). The blob is made by the target's own Node:
+ *   natively, or under qemu-user for the other architecture
+ *   (`qemu-aarch64-static -L /usr/aarch64-linux-gnu`, no binfmt_misc
+ *   registration).
+ * - The pinned Node binary is checked against its SHA-256 when the build
+ *   reads it, and every later step uses the bytes it checked.
+ * - It is stripped of its symbol table and debugging sections by
+ *   `ElfStrip.ts` (127 MB → 109 MB on x64), not by whichever `strip` is on
+ *   PATH (GNU strip and llvm-strip write different bytes), then `postject`
+ *   injects the blob.
  *
  * @since 0.1.0
  */
-import { spawnSync } from "node:child_process"
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs"
+import { createHash } from "node:crypto"
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { arch as hostArch, tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
-import { NODE_BINARIES, nodeBinary } from "./NodeBinary.js"
+import { join } from "node:path"
+import { stripElf } from "./ElfStrip.js"
+import { fetchNodeBinary, NODE_BINARIES, readVerifiedNode } from "./NodeBinary.js"
+import { checkInterrupted, runStep, writeNewFile } from "./Step.js"
 
 /**
  * The architectures a binary is built for, by Node's name.
@@ -98,23 +97,6 @@ export const runnerFor = (
   return { missing: `no way to run ${arch} binaries on ${hostArch()}` }
 }
 
-const stripTool = (arch: Arch): string | undefined =>
-  onPath("llvm-strip") ??
-  (arch === hostArch() ? onPath("strip") : undefined) ??
-  (arch === "arm64" ? onPath("aarch64-linux-gnu-strip") : onPath("x86_64-linux-gnu-strip"))
-
-const run = (argv: ReadonlyArray<string>, options: { cwd: string; env?: NodeJS.ProcessEnv }, what: string) => {
-  const result = spawnSync(argv[0]!, argv.slice(1), {
-    cwd: options.cwd,
-    env: options.env ?? { PATH: process.env["PATH"] ?? "" },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  })
-  if (result.status !== 0) {
-    throw new Error(`${what} failed (${result.error?.message ?? `exit ${result.status}`}): ${result.stderr.trim()}`)
-  }
-}
-
 /**
  * What a build did, for its caller to print.
  *
@@ -148,12 +130,25 @@ export const SEA_EXEC_ARGV: ReadonlyArray<string> = ["--use-openssl-ca", "--min-
  * @since 0.1.0
  * @category constants
  */
-export const BUNDLE_FILES = ["launch.cjs", "plugin.cjs", "reader.cjs", "sea-main.cjs"] as const
+export const BUNDLE_FILES = ["plugin.cjs", "reader.cjs", "sea-main.cjs"] as const
+
+/**
+ * The asset that identifies the executable's code (a SHA-256 of the pinned
+ * Node binary, the bundles and the options): the key of the code caches it
+ * writes (`src/provider/sea.ts`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const BUILD_ID_ASSET = "build-id"
 
 /**
  * Packs the plugin bundles of `bundleDir` into the executable for `arch`,
- * written to `outFile` (last, after everything else succeeded). `bundleDir`
- * is only read: the code caches are written in a temporary copy.
+ * written to `outFile`, a new file (refused if it exists or is a symlink),
+ * mode 0755, once everything else succeeded. `bundleDir` is only read; the
+ * work happens in a temporary folder under `workParent` (default: TMPDIR),
+ * removed before this returns or throws. An aborted `signal` stops the
+ * running step and rejects with `Interrupted`.
  *
  * @since 0.1.0
  * @category build
@@ -162,58 +157,65 @@ export const packProviderBinary = async (options: {
   readonly arch: Arch
   readonly bundleDir: string
   readonly outFile: string
-  /** @default true when a strip tool for `arch` is on PATH */
+  /** @default true */
   readonly strip?: boolean
   /** Where the pinned Node binaries are kept (default: the package's `.cache/node`). */
   readonly nodeCacheDir?: string
+  readonly workParent?: string
+  readonly signal?: AbortSignal
 }): Promise<BuiltBinary> => {
-  const { arch } = options
+  const { arch, signal } = options
+  const what = `building the linux_${terraformArch[arch]} executable`
   const runner = runnerFor(arch)
-  if (runner.prefix === undefined) {
+  if (runner.prefix === undefined)
     throw new Error(`cannot build the linux_${terraformArch[arch]} binary: ${runner.missing}`)
-  }
   const key = arch === "x64" ? "linux-x64-24" : "linux-arm64-24"
-  const node = options.nodeCacheDir === undefined ? nodeBinary(key) : nodeBinary(key, options.nodeCacheDir)
-  const work = mkdtempSync(join(tmpdir(), `provider-sea-${arch}-`))
+  const pinned = options.nodeCacheDir === undefined ? fetchNodeBinary(key) : fetchNodeBinary(key, options.nodeCacheDir)
+  const node = readVerifiedNode(key, pinned)
+  const work = mkdtempSync(join(options.workParent ?? tmpdir(), `.provider-sea-${arch}-`))
   try {
-    const bundle = join(work, "bundle")
-    mkdirSync(bundle)
-    for (const file of BUNDLE_FILES) copyFileSync(join(options.bundleDir, file), join(bundle, file))
-    // The bundles' caches, compiled by this platform's Node 24.
-    run(
-      [...runner.prefix, node, join(bundle, "launch.cjs")],
-      { cwd: bundle, env: { PATH: process.env["PATH"] ?? "", ATLAS_PROVIDER_WRITE_CODE_CACHE: "1" } },
-      `writing the ${arch} code caches`,
+    // The checked bytes, not the cache's file, make the blob and the executable.
+    const checkedNode = join(work, "node")
+    writeFileSync(checkedNode, node, { mode: 0o755 })
+    chmodSync(checkedNode, 0o755)
+    const sources = Object.fromEntries(
+      BUNDLE_FILES.map((file) => [file, readFileSync(join(options.bundleDir, file))] as const),
     )
+    const buildId = createHash("sha256")
+    buildId.update(NODE_BINARIES[key].sha256).update(JSON.stringify(SEA_EXEC_ARGV))
+    for (const file of BUNDLE_FILES) buildId.update(`\n${file}\n`).update(sources[file]!)
     const assets: Record<string, string> = {}
-    for (const key of ["plugin.cjs", "reader.cjs"]) {
-      assets[key] = join(bundle, key)
-      assets[`${key}.cache`] = join(bundle, `${key}.cache`)
+    for (const file of BUNDLE_FILES) {
+      writeFileSync(join(work, file), sources[file]!)
+      if (file !== "sea-main.cjs") assets[file] = file
     }
+    writeFileSync(join(work, BUILD_ID_ASSET), buildId.digest("hex"))
+    assets[BUILD_ID_ASSET] = BUILD_ID_ASSET
+    // Relative to the work folder: the blob records the main script's path as given.
     const config = {
-      main: join(bundle, "sea-main.cjs"),
-      output: join(work, "sea.blob"),
+      main: "sea-main.cjs",
+      output: "sea.blob",
       disableExperimentalSEAWarning: true,
       useSnapshot: false,
-      useCodeCache: true,
+      useCodeCache: false,
       execArgv: SEA_EXEC_ARGV,
       // NODE_OPTIONS meant for other Node programs must not change the plugin.
       execArgvExtension: "none",
       assets,
     }
     writeFileSync(join(work, "sea-config.json"), JSON.stringify(config, null, 2))
-    run(
-      [...runner.prefix, node, "--experimental-sea-config", "sea-config.json"],
-      { cwd: work },
+    await runStep(
+      [...runner.prefix, checkedNode, "--experimental-sea-config", "sea-config.json"],
+      { cwd: work, env: { PATH: process.env["PATH"] ?? "" }, signal },
       `making the ${arch} blob`,
     )
-
-    const exe = join(work, "terraform-provider-mongodbatlas")
-    const strip = options.strip === false ? undefined : stripTool(arch)
-    if (options.strip === true && strip === undefined) throw new Error(`no strip tool for ${arch} on PATH`)
-    if (strip !== undefined) run([strip, "-o", exe, node], { cwd: work }, `stripping the ${arch} Node binary`)
-    else copyFileSync(node, exe)
-    chmodSync(exe, 0o755)
+    const stripped = options.strip === false ? undefined : stripElf(node)
+    if (options.strip === true && stripped !== undefined && "refused" in stripped) {
+      throw new Error(`${what}: cannot strip ${pinned}: ${stripped.refused}`)
+    }
+    const exe = join(work, "executable")
+    writeFileSync(exe, stripped !== undefined && "stripped" in stripped ? stripped.stripped : node, { mode: 0o755 })
+    checkInterrupted(signal, what)
     // CommonJS: its exports are `default` once bundled as ES module (the CLI), named under Node.
     const postject: typeof import("postject") & { default?: typeof import("postject") } = await import("postject")
     const inject = postject.default?.inject ?? postject.inject
@@ -225,16 +227,13 @@ export const packProviderBinary = async (options: {
     } finally {
       console.warn = warn
     }
-    const outFile = resolve(options.outFile)
-    mkdirSync(dirname(outFile), { recursive: true })
-    const temp = `${outFile}.${process.pid}.tmp`
-    copyFileSync(exe, temp)
-    chmodSync(temp, 0o755)
-    renameSync(temp, outFile)
+    checkInterrupted(signal, what)
+    const bytes = readFileSync(exe)
+    writeNewFile(options.outFile, bytes, 0o755)
     return {
-      outFile,
-      bytes: statSync(outFile).size,
-      stripped: strip !== undefined,
+      outFile: options.outFile,
+      bytes: bytes.length,
+      stripped: stripped !== undefined && "stripped" in stripped,
       nodeVersion: NODE_BINARIES[key].version,
     }
   } finally {

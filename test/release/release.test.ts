@@ -20,12 +20,14 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs"
 import { createServer } from "node:https"
 import type { Server } from "node:https"
 import { tmpdir } from "node:os"
-import { join, normalize } from "node:path"
+import { dirname, join, normalize } from "node:path"
 import { App } from "cdktf"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import yazl from "yazl"
@@ -43,6 +45,8 @@ import { mainTf, runTerraform, terraformVersion } from "../provider/terraform.js
 import { arm64Missing, ensureRelease, pathWithoutNode, readZip, tempHome } from "./support.js"
 
 const version = terraformVersion()
+// The builds of these tests run once in CI (under the machine's Node 20), not again under 22 and 24.
+const buildsHere = process.versions.node.split(".")[0] === "20"
 const gpgMissing = spawnSync("gpg", ["--version"]).status !== 0
 if (version === undefined) console.warn("SKIPPING the release end-to-end tests: terraform is not on PATH")
 if (arm64Missing !== undefined) console.warn(`SKIPPING the arm64 handshake test: ${arm64Missing}`)
@@ -66,6 +70,7 @@ describe.skipIf(version === undefined)(
     let root: string
     let noNode: string
     let lockFromMirror: string
+    let lockFromInstall: string
 
     beforeAll(async () => {
       ensureBuilt()
@@ -124,7 +129,7 @@ describe.skipIf(version === undefined)(
     }
 
     it("release/ holds the archives, the manifest, SHA256SUMS of both and the mirror's index", async () => {
-      expect(build.archives.map((a) => a.zip)).toContain(names.zip("x64"))
+      expect(build.archives.map((a) => a.zip)).toContain(names.zip("linux_amd64"))
       const sums = readFileSync(join(releaseDir, names.sums), "utf8")
       const listed = sums
         .trim()
@@ -255,12 +260,154 @@ describe.skipIf(version === undefined)(
       expect(installed.stdout).toContain(file)
       expect(installed.stdout).toContain("\n  terraform init\n")
       const printedH1 = /(h1:[A-Za-z0-9+/=]+)/.exec(installed.stdout)![1]!
+      // Built here, it is the release's executable, byte for byte: one lock file serves both.
+      expect(printedH1).toBe(thisArch().h1)
       // Nothing in it points back at this package: it runs wherever the package goes.
       expect(readFileSync(file).includes(repoRoot.replace(/\/$/, ""))).toBe(false)
       expect(existsSync(join(home, ".terraformrc"))).toBe(false)
       const dir = workdir("installed")
       const hashes = await initPlanApply(dir, env({ HOME: home }))
       expect(hashes).toEqual([printedH1])
+      lockFromInstall = readFileSync(join(dir, ".terraform.lock.hcl"), "utf8")
+    })
+
+    it.skipIf(!buildsHere)(
+      `(a) a reinstall builds the same bytes: terraform init still verifies the recorded lock file${buildsHere ? "" : ` (SKIPPED under Node ${process.versions.node}: the builds run once, under Node 20)`}`,
+      async () => {
+        const home = join(root, "a", "home")
+        const file = join(home, ".terraform.d", "plugins", PROVIDER_SOURCE, build.version, platform, names.executable)
+        const before = statSync(file).ino
+        // TMPDIR missing: the build works beside the destination, not there.
+        const again = await cli(["provider", "install"], { HOME: home, TMPDIR: join(root, "no-such-tmp") })
+        expect(again.stderr).toBe("")
+        expect(again.stdout).toContain(thisArch().h1)
+        // A new file was renamed into place.
+        expect(statSync(file).ino).not.toBe(before)
+        const dir = join(root, "installed")
+        rmSync(join(dir, ".terraform"), { recursive: true, force: true })
+        await succeeds(dir, ["init"], env({ HOME: home }))
+        expect(readFileSync(join(dir, ".terraform.lock.hcl"), "utf8")).toBe(lockFromInstall)
+      },
+    )
+
+    it.skipIf(!buildsHere)(
+      `a second clone in another folder, with another HOME, TMPDIR, umask and working folder, rebuilds the release bit for bit (npm run release -- --verify); terraform init from that rebuild verifies the lock file${buildsHere ? "" : ` (SKIPPED under Node ${process.versions.node}: the builds run once, under Node 20)`}`,
+      async () => {
+        const clone = join(root, "elsewhere", "second-clone")
+        mkdirSync(clone, { recursive: true })
+        // The checkout's files as git sees them (tracked and new, not ignored), as a clone has them.
+        const listed = spawnSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
+          cwd: repoRoot,
+          encoding: "utf8",
+        })
+        expect(listed.status).toBe(0)
+        for (const file of listed.stdout.split("\0").filter((f) => f !== "" && existsSync(join(repoRoot, f)))) {
+          mkdirSync(dirname(join(clone, file)), { recursive: true })
+          copyFileSync(join(repoRoot, file), join(clone, file))
+        }
+        // Its dependencies and pinned Node binaries are shared (a symlink changes nothing: the pins are checked).
+        symlinkSync(join(repoRoot, "node_modules"), join(clone, "node_modules"))
+        mkdirSync(join(clone, ".cache"))
+        symlinkSync(join(repoRoot, ".cache", "node"), join(clone, ".cache", "node"))
+        const otherHome = tempHome(join(root, "clone-home"))
+        const otherTmp = mkdtempSync(join(root, "clone-tmp-"))
+        const rebuilt = join(root, "elsewhere", "rebuilt")
+        const verify = spawnSync(
+          "sh",
+          [
+            "-c",
+            'umask 077; exec "$@"',
+            "sh",
+            process.execPath,
+            join(repoRoot, "dist", "scripts", "release", "release.js"),
+            "--verify",
+            releaseDir,
+            "--out",
+            rebuilt,
+          ],
+          { cwd: clone, env: { PATH: process.env["PATH"] ?? "", HOME: otherHome, TMPDIR: otherTmp }, encoding: "utf8" },
+        )
+        const lines = verify.stdout.trim().split("\n")
+        expect(lines.at(-1)).toBe(
+          `release ${build.version}: every file listed in its SHA256SUMS is rebuilt bit for bit`,
+        )
+        expect(lines.slice(0, -1)).toEqual(
+          [...build.archives.map((a) => a.zip), names.manifest]
+            .sort()
+            .map((file) => expect.stringMatching(new RegExp(`^${file}: listed [0-9a-f]{64}: same$`))),
+        )
+        expect(verify.status).toBe(0)
+        expect(readFileSync(join(rebuilt, names.sums), "utf8")).toBe(readFileSync(join(releaseDir, names.sums), "utf8"))
+        // An install from that rebuild satisfies the lock file recorded with the built install.
+        const home = tempHome(join(root, "from-rebuilt-home"))
+        const installed = await cli(["provider", "install", "--from", rebuilt], { HOME: home })
+        expect(installed.stderr).toBe("")
+        expect(installed.stdout).toContain(thisArch().h1)
+        const dir = workdir("from-rebuilt")
+        writeFileSync(join(dir, ".terraform.lock.hcl"), lockFromInstall)
+        await succeeds(dir, ["init"], env({ HOME: home }))
+        await succeeds(dir, ["plan"], env({ HOME: home }))
+        expect(readFileSync(join(dir, ".terraform.lock.hcl"), "utf8")).toBe(lockFromInstall)
+      },
+    )
+
+    it("(a) provider install --from the release folder satisfies the same lock file", async () => {
+      const home = tempHome(join(root, "from-release-home"))
+      const installed = await cli(["provider", "install", "--from", releaseDir], { HOME: home })
+      expect(installed.stderr).toBe("")
+      const dir = workdir("from-release")
+      writeFileSync(join(dir, ".terraform.lock.hcl"), lockFromInstall)
+      await succeeds(dir, ["init"], env({ HOME: home }))
+      expect(readFileSync(join(dir, ".terraform.lock.hcl"), "utf8")).toBe(lockFromInstall)
+    })
+
+    it("the executable writes V8's code caches at its first start into the user's cache folder, and uses them after", async () => {
+      const exe = join(
+        root,
+        "a",
+        "home",
+        ".terraform.d",
+        "plugins",
+        PROVIDER_SOURCE,
+        build.version,
+        platform,
+        names.executable,
+      )
+      const cacheHome = mkdtempSync(join(root, "xdg-cache-"))
+      const start = async (extra: Record<string, string>) => {
+        const plugin = startPlugin(
+          exe,
+          terraformEnv(clientCertificate(mkdtempSync(join(root, "cc-"))), {
+            PATH: noNode,
+            ATLAS_PROVIDER_TIMINGS: "1",
+            XDG_CACHE_HOME: cacheHome,
+            ...extra,
+          }),
+        )
+        await plugin.handshake
+        while (!plugin.stderr().includes("start-up timings")) await new Promise((r) => setTimeout(r, 10))
+        plugin.child.kill("SIGTERM")
+        expect((await plugin.exit).code).toBe(0)
+        const line = plugin
+          .stderr()
+          .split("\n")
+          .find((l) => l.includes("start-up timings"))!
+        return JSON.parse(line).codeCache as boolean
+      }
+      const cacheRoot = join(cacheHome, "atlas-flex-restore", "provider")
+      expect(await start({ ATLAS_PROVIDER_CODE_CACHE: "0" })).toBe(false)
+      expect(existsSync(cacheRoot)).toBe(false)
+      expect(await start({})).toBe(false)
+      const [id] = readdirSync(cacheRoot)
+      expect(id).toMatch(/^[0-9a-f]{64}$/)
+      expect(readdirSync(join(cacheRoot, id!))).toEqual(["plugin.cjs.cache"])
+      expect(await start({})).toBe(true)
+      // A cache V8 refuses is ignored (and rewritten at exit).
+      writeFileSync(join(cacheRoot, id!, "plugin.cjs.cache"), "not a code cache")
+      expect(await start({})).toBe(false)
+      expect(await start({})).toBe(true)
+      // No cache folder to write: the provider starts all the same.
+      expect(await start({ XDG_CACHE_HOME: "/proc/no-such-folder" })).toBe(false)
     })
 
     it("(a) a cdktf-synthesized stack inits and plans from the installed provider, unchanged", async () => {
@@ -294,10 +441,10 @@ describe.skipIf(version === undefined)(
       expect(readdirSync(home)).toEqual([])
     })
 
-    it("provider install --dir elsewhere prints the filesystem_mirror configuration to use", async () => {
+    it("provider install --dir elsewhere (from the release) prints the filesystem_mirror configuration to use", async () => {
       const home = tempHome(join(root, "dir"))
       const mirror = join(root, "own-mirror")
-      const installed = await cli(["provider", "install", "--dir", mirror], { HOME: home })
+      const installed = await cli(["provider", "install", "--from", releaseDir, "--dir", mirror], { HOME: home })
       expect(installed.code).toBe(0)
       expect(installed.stdout).toContain(`path    = ${JSON.stringify(mirror)}`)
       expect(readdirSync(join(mirror, PROVIDER_SOURCE, build.version, platform))).toEqual([

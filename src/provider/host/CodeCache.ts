@@ -8,9 +8,9 @@
  *
  * @since 0.1.0
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs"
+import { closeSync, constants as fsConstants, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs"
 import { createRequire } from "node:module"
-import { dirname } from "node:path"
+import { dirname, isAbsolute, join } from "node:path"
 import { constants, Script } from "node:vm"
 
 /**
@@ -45,12 +45,61 @@ export const loadCommonJs = (file: string): Loaded => {
     cachedData,
     require: createRequire(file),
     saveCache: (data) => {
-      // Rename into place: three plugin processes may start at once.
-      const temp = `${cacheFile}.${process.pid}`
-      writeFileSync(temp, data)
-      renameSync(temp, cacheFile)
+      // Renamed into place: three plugin processes may start at once.
+      if (!writeCacheFile(cacheFile, data)) throw new Error(`cannot write the code cache ${cacheFile}`)
     },
   })
+}
+
+/**
+ * Writes `data` as `file`, whole or not at all: a new temporary file beside
+ * it (not through a symlink), renamed into place. Never throws (`false` when it could not be written).
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const writeCacheFile = (file: string, data: Uint8Array): boolean => {
+  const temp = `${file}.${process.pid}.tmp`
+  let created = false
+  try {
+    const fd = openSync(
+      temp,
+      fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW,
+      0o644,
+    )
+    created = true
+    try {
+      writeSync(fd, data)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temp, file)
+    return true
+  } catch {
+    if (created) rmSync(temp, { force: true })
+    return false
+  }
+}
+
+/**
+ * The folder of an executable's code caches: under `XDG_CACHE_HOME` when it
+ * is an absolute path, else `HOME/.cache`; `undefined` with neither (or with
+ * `ATLAS_PROVIDER_CODE_CACHE=0`).
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const codeCacheDir = (env: NodeJS.ProcessEnv, buildId: string): string | undefined => {
+  if (env["ATLAS_PROVIDER_CODE_CACHE"] === "0" || !/^[0-9a-f]{64}$/.test(buildId)) return undefined
+  const xdg = env["XDG_CACHE_HOME"]
+  const home = env["HOME"]
+  const base =
+    xdg !== undefined && isAbsolute(xdg)
+      ? xdg
+      : home !== undefined && isAbsolute(home)
+        ? join(home, ".cache")
+        : undefined
+  return base === undefined ? undefined : join(base, "atlas-flex-restore", "provider", buildId)
 }
 
 /**
