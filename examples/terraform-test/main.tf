@@ -1,0 +1,40 @@
+terraform {
+  required_providers {
+    atlasflex = {
+      source  = "registry.terraform.io/atlas-flex/mongodbatlas"
+      version = "~> 0.1.0"
+    }
+  }
+}
+
+provider "atlasflex" {}
+
+variable "project_id" {
+  type    = string
+  default = "6650f1a2b3c4d5e6f7a8b9c0"
+}
+
+variable "cluster_name" {
+  type    = string
+  default = "flex-demo"
+}
+
+variable "restore_job_id" {
+  type    = string
+  default = "66a0000000000000000000c1"
+}
+
+data "mongodbatlas_flex_restore_job" "this" {
+  provider       = atlasflex
+  project_id     = var.project_id
+  name           = var.cluster_name
+  restore_job_id = var.restore_job_id
+}
+
+output "restored" {
+  value = data.mongodbatlas_flex_restore_job.this.status == "COMPLETED"
+}
+
+output "snapshot_id" {
+  value = data.mongodbatlas_flex_restore_job.this.snapshot_id
+}
