@@ -144,7 +144,7 @@ describe("makeAtlasProvider", () => {
     const { atlas } = provider({ env: {} }) // the real layer: it cannot be built without credentials
     const session = await atlas.configure({})
     expect(await session.check(true)).toEqual([])
-    const read = await flexRestoreJob.read(session, config)
+    const read = await flexRestoreJob.read(session, config, new AbortController().signal)
     expect(read).toEqual({
       _tag: "Diagnostics",
       diagnostics: [
