@@ -9,25 +9,16 @@ terraform {
 
 provider "atlasflex" {}
 
-variable "project_id" {
-  type    = string
-  default = "6650f1a2b3c4d5e6f7a8b9c0"
-}
-
-variable "cluster_name" {
-  type    = string
-  default = "flex-demo"
-}
-
 variable "restore_job_id" {
-  type    = string
-  default = "66a0000000000000000000c1"
+  type        = string
+  description = "The restore job to read, in flex cluster flex-demo of project 6650f1a2b3c4d5e6f7a8b9c0."
+  default     = "66a0000000000000000000c1"
 }
 
 data "mongodbatlas_flex_restore_job" "this" {
   provider       = atlasflex
-  project_id     = var.project_id
-  name           = var.cluster_name
+  project_id     = "6650f1a2b3c4d5e6f7a8b9c0"
+  name           = "flex-demo"
   restore_job_id = var.restore_job_id
 }
 
