@@ -87,10 +87,15 @@ describe.skipIf(skipped !== undefined)("the CDK CLIs, end to end, as the README 
   let packed: Packed
   let emulator: RunningEmulator
   let root: string
+  let node24: string
+  let node22: string
   const started = Date.now()
   const timings: Array<string> = []
 
   beforeAll(async () => {
+    // Fetched (once, into .cache/node) before the emulator starts: the fetch blocks this process.
+    node24 = nodeBinary("linux-x64-24")
+    node22 = nodeBinary("linux-x64-22")
     packed = pack()
     emulator = await startEmulator({ host: "127.0.0.1", port: 0 })
     root = mkdtempSync(join(tmpdir(), "atlas-flex-cdk-cli-"))
@@ -284,7 +289,6 @@ app.synth()
   it.concurrent(
     "cdktn-cli 0.24.0 under the pinned Node 24: the same walkthrough with atlas-flex-restore/cdktn, then get; synth under the pinned Node 22",
     async () => {
-      const node24 = nodeBinary("linux-x64-24")
       const { home, app, env } = setup("cdktn", node24)
       const outputs = await walk("cdktn", app, env)
       checkWalk(app, home, outputs.at(-1)!)
@@ -293,7 +297,6 @@ app.synth()
       expect(destroyed.stdout + destroyed.stderr).toContain("Destroy complete")
       await checkEntries("cdktn", app, env)
 
-      const node22 = nodeBinary("linux-x64-22")
       const on22 = { ...env, PATH: `${dirname(node22)}:${npmEnv(home)["PATH"] ?? ""}` }
       const synth22 = await sh("cdktn synth (Node 22)", "node --version && npx cdktn synth", app, on22)
       expect(synth22.stdout).toContain("v22.")
