@@ -189,6 +189,8 @@ describe.skipIf(skipped !== undefined)("the CDK CLIs, end to end, as the README 
   const checkEntries = async (flow: "cdktf" | "cdktn", app: string, env: Record<string, string>) => {
     writeFileSync(join(app, "entries.ts"), entriesProgram(flow, false))
     const cjs = await sh(`${flow} entries (CommonJS, ts-node)`, "npx ts-node entries.ts", app, env)
+    // require(esm) of the package, silently: no ExperimentalWarning (Node 20 for cdktf, the pinned 24 for cdktn).
+    expect(cjs.stderr).not.toContain("ExperimentalWarning")
     expect(JSON.parse(cjs.stdout.trim().split("\n").at(-1)!)).toStrictEqual({
       status: "COMPLETED",
       provider: "atlasflex",
