@@ -72,6 +72,40 @@ export const DATA_SOURCE_EXAMPLES: ReadonlyArray<DocExample> = [
 ]
 
 /**
+ * The `terraform test` files of `examples/terraform-test` (beside its
+ * `main.tf`), shown on the data source's page.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const TEST_EXAMPLES: ReadonlyArray<DocExample> = [
+  {
+    heading: "The configuration under test",
+    text: "`main.tf`: the data source, and outputs derived from it.",
+    file: "examples/terraform-test/main.tf",
+  },
+  {
+    heading: "Against Atlas",
+    text:
+      "`tests/atlas.tftest.hcl` reads the job, with the base URL and credentials of the environment " +
+      "(Atlas, or `npx atlas-flex-restore emulator` for a local one).",
+    file: "examples/terraform-test/tests/atlas.tftest.hcl",
+  },
+  {
+    heading: "Without Atlas: override_data",
+    text:
+      "`tests/override.tftest.hcl` runs the real provider with no Atlas and no credentials: it configures " +
+      "without them (a read would fail, naming the variables to set), and `override_data` stands in for the read.",
+    file: "examples/terraform-test/tests/override.tftest.hcl",
+  },
+  {
+    heading: "Without the provider: mock_provider",
+    text: "`tests/mock.tftest.hcl` replaces the provider itself; the provider need not be installed.",
+    file: "examples/terraform-test/tests/mock.tftest.hcl",
+  },
+]
+
+/**
  * The examples of the ephemeral resource's page.
  *
  * @since 0.1.0
@@ -123,8 +157,8 @@ const schemaSection = (block: Block) => {
   return lines.join("\n")
 }
 
-const exampleSection = async (root: string, examples: ReadonlyArray<DocExample>) => {
-  const parts = ["## Example Usage", ""]
+const exampleSection = async (root: string, examples: ReadonlyArray<DocExample>, title = "Example Usage") => {
+  const parts = [`## ${title}`, ""]
   for (const example of examples) {
     if (example.heading !== undefined) parts.push(`### ${example.heading}`, "")
     if (example.text !== undefined) parts.push(example.text, "")
@@ -133,6 +167,43 @@ const exampleSection = async (root: string, examples: ReadonlyArray<DocExample>)
   }
   return parts.join("\n")
 }
+
+/** How to get the provider: it is not on the public registry. */
+const installSection = [
+  "## Installing the provider",
+  "",
+  `No public registry serves \`${PROVIDER_SOURCE}\`: \`terraform init\` finds it where one of these puts it. ` +
+    "Write the source fully qualified, as below: OpenTofu reads a short `atlas-flex/mongodbatlas` as " +
+    "`registry.opentofu.org/atlas-flex/mongodbatlas`.",
+  "",
+  "- **`provider install`** (one machine): `npx atlas-flex-restore provider install` (npm package " +
+    "`atlas-flex-restore`) builds the provider for this machine and installs it into Terraform's implied local " +
+    "mirror, `~/.terraform.d/plugins`, where `terraform init` finds it with no CLI configuration. " +
+    "`--dir DIR` installs into another directory and prints the `filesystem_mirror` block to use.",
+  "- **A mirror** (a team, CI, air-gapped machines): `npm run release` in a checkout of the package writes " +
+    "`release/mirror/`; serve it over HTTPS and point a CLI configuration at it, " +
+    "or name it as a `filesystem_mirror` on disk:",
+  "",
+  "```terraform",
+  "provider_installation {",
+  "  network_mirror {",
+  '    url     = "https://mirror.example.com/"',
+  `    include = ["${PROVIDER_SOURCE}"]`,
+  "  }",
+  "  direct {",
+  `    exclude = ["${PROVIDER_SOURCE}"]`,
+  "  }",
+  "}",
+  "```",
+  "",
+  "- **A private registry** (HCP Terraform or Terraform Enterprise): publish the release's zips, `SHA256SUMS` " +
+    "and its signature as a private provider; its source is then `app.terraform.io/<organization>/mongodbatlas`, " +
+    "written in `required_providers` instead.",
+  "",
+  "CDKTF and cdktn apps: the first `cdktf deploy` (or `cdktn deploy`) runs `terraform providers lock`, " +
+    "which asks the public registry; pass `--skip-provider-lock` to it (see the package README).",
+  "",
+].join("\n")
 
 /**
  * The pages, by path relative to the package root.
@@ -156,6 +227,7 @@ export const renderDocs = async (root: string): Promise<Record<string, string>> 
       `[\`${EPHEMERAL_RESOURCE_TYPE}\`](ephemeral-resources/${pageName(EPHEMERAL_RESOURCE_TYPE)}.md), ` +
       "whose values (the download link above all) Terraform keeps out of plan and state.",
     "",
+    installSection,
     await exampleSection(root, [PROVIDER_EXAMPLE]),
     schemaSection(providerConfig),
   ].join("\n")
@@ -165,6 +237,7 @@ export const renderDocs = async (root: string): Promise<Record<string, string>> 
     kind: string,
     intro: ReadonlyArray<string>,
     examples: ReadonlyArray<DocExample>,
+    more: ReadonlyArray<string> = [],
   ) => {
     const description = flexRestoreJobDataSource.block.description
     return [
@@ -175,10 +248,13 @@ export const renderDocs = async (root: string): Promise<Record<string, string>> 
       "",
       ...intro,
       await exampleSection(root, examples),
+      ...more,
       schemaSection(flexRestoreJobDataSource),
     ].join("\n")
   }
-  const dataSource = await typePage(DATA_SOURCE_TYPE, "Data Source", [], DATA_SOURCE_EXAMPLES)
+  const dataSource = await typePage(DATA_SOURCE_TYPE, "Data Source", [], DATA_SOURCE_EXAMPLES, [
+    await exampleSection(root, TEST_EXAMPLES, "Testing with terraform test"),
+  ])
   const ephemeral = await typePage(
     EPHEMERAL_RESOURCE_TYPE,
     "Ephemeral Resource",

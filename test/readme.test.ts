@@ -30,56 +30,30 @@
  *   offline).
  * - `self`: commands for this repository's own checkout (`npm ci && npm
  *   test` is this suite); not run here.
+ * - `cli-flow`: a step of the CDKTF or cdktn walkthrough, run as written by
+ *   another suite, which the reason names after the flow:
+ *   `cdktf: test/package/cdkCli.test.ts ...` (or `cdktn: ...`). That suite
+ *   takes every block of its flow, in order: each ```sh block runs in
+ *   `bash -euo pipefail` in the walkthrough's project folder (its `npm
+ *   install atlas-flex-restore` made the tarball, as here), each ```ts block
+ *   is written as the project's `main.ts`. Here each is only checked to name
+ *   an existing suite (they need the CLIs, and cdktn's needs Node 22.19).
  * - `skip`: not run, for the reason given.
  *
  * Needs terraform for the ```hcl blocks; without it those blocks are skipped,
  * loudly.
  */
 import { spawn, type ChildProcess } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EmulatorSeed } from "../src/emulator/seed.js"
 import { npmEnv, pack, repoRoot, run, tsc, userProject, writeTsconfig, type Packed } from "./package/packed.js"
 import { terraformVersion } from "./provider/terraform.js"
+import { readme, withTarball, type Block } from "./readmeBlocks.js"
 
-/** One fenced block of the README. */
-interface Block {
-  readonly line: number
-  readonly lang: string
-  readonly code: string
-  readonly mode: string | undefined
-  readonly reason: string | undefined
-}
-
-const directive = /^<!--\s*readme-test:\s*([\w-]+)\s*(?:[—–-]+\s*(.*?))?\s*-->$/
-
-/** The fenced blocks of a markdown text, each with the directive just before it. */
-const readmeBlocks = (markdown: string): Array<Block> => {
-  const lines = markdown.split("\n")
-  const blocks: Array<Block> = []
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\S*)\s*$/.exec(lines[i]!)
-    if (open === null) continue
-    let end = i + 1
-    while (end < lines.length && lines[end] !== "```") end++
-    let before = i - 1
-    while (before >= 0 && lines[before]!.trim() === "") before--
-    const d = before >= 0 ? directive.exec(lines[before]!.trim()) : null
-    blocks.push({
-      line: i + 1,
-      lang: open[1]!,
-      code: lines.slice(i + 1, end).join("\n") + "\n",
-      mode: d?.[1],
-      reason: d?.[2],
-    })
-    i = end
-  }
-  return blocks
-}
-
-const blocks = readmeBlocks(readFileSync(join(repoRoot, "README.md"), "utf8"))
-const modes = new Set(["background", "fmt-only", "self", "skip"])
+const blocks = readme()
+const modes = new Set(["background", "fmt-only", "self", "skip", "cli-flow"])
 const runnable = new Set(["sh", "ts", "hcl"])
 const tfVersion = terraformVersion()
 
@@ -121,17 +95,7 @@ describe("README.md, every code block as written", () => {
 
   /** Runs an sh block; the environment it leaves becomes the session's. */
   const runSh = async (b: Block) => {
-    const code = b.code
-      .split("\n")
-      .map((line) =>
-        /^\s*npm (install|i)\s/.test(line)
-          ? line
-              .split(" ")
-              .map((word) => (word === "atlas-flex-restore" ? packed.tarball : word))
-              .join(" ")
-          : line,
-      )
-      .join("\n")
+    const code = withTarball(b.code, packed.tarball)
     const envFile = join(project.home, `env-${b.line}`)
     const script = `set -euo pipefail\n${code}\nenv -0 > ${JSON.stringify(envFile)}\n`
     const ran = await run("bash", ["-c", script], { cwd: project.dir, env, timeoutMillis: 240_000 })
@@ -207,11 +171,16 @@ describe("README.md, every code block as written", () => {
       expect(b.reason, title(b)).toBeTruthy()
       if (b.mode === "fmt-only") expect(b.lang, title(b)).toBe("hcl")
       if (b.mode === "background") expect(b.lang, title(b)).toBe("sh")
+      if (b.mode === "cli-flow") {
+        const [, flow, file] = /^(cdktf|cdktn): (test\/\S+\.test\.ts) /.exec(b.reason ?? "") ?? []
+        expect(flow, `${title(b)}: the reason starts "cdktf: " or "cdktn: " and names the test file`).toBeDefined()
+        expect(existsSync(join(repoRoot, file!)), title(b)).toBe(true)
+      }
     }
   })
 
   for (const b of blocks) {
-    if (!runnable.has(b.lang) || b.mode === "self" || b.mode === "skip") {
+    if (!runnable.has(b.lang) || b.mode === "self" || b.mode === "skip" || b.mode === "cli-flow") {
       it.skip(title(b), () => {})
     } else if (b.lang === "hcl" && tfVersion === undefined) {
       it.skip(`SKIPPED (terraform is not on PATH): ${title(b)}`, () => {})

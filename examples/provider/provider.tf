@@ -2,7 +2,7 @@ terraform {
   required_providers {
     # Any local name works; atlasflex leaves mongodbatlas to the official provider.
     atlasflex = {
-      source = "atlas-flex/mongodbatlas"
+      source = "registry.terraform.io/atlas-flex/mongodbatlas"
     }
   }
 }

@@ -181,7 +181,8 @@ export const interpretResponse = (
     }
     const job = decodeJob(body.success)
     if (Result.isFailure(job)) return decodeError(status, `not shaped like a restore job: ${job.failure.message}`)
-    return Result.succeed(job.success)
+    const decoded: FlexRestoreJob = job.success
+    return Result.succeed(decoded)
   }
   const retryAfter = parseRetryAfter(response.headers["retry-after"], options.nowMillis)
   return Result.fail(

@@ -85,9 +85,27 @@ export const FlexRestoreJob = Schema.Struct({
 })
 
 /**
- * A decoded restore job, with the API's field names.
+ * A decoded restore job, with the API's field names: the schema's type,
+ * written out (test/atlas/FlexRestoreJob.test.ts checks that the two are the
+ * same type) so that its declaration needs no type from `effect`, which a
+ * CommonJS project's default module resolution (`node10`) cannot read.
  *
  * @since 0.1.0
  * @category models
  */
-export interface FlexRestoreJob extends Schema.Schema.Type<typeof FlexRestoreJob> {}
+export interface FlexRestoreJob {
+  readonly deliveryType?: string
+  readonly expirationDate?: string
+  readonly id?: string
+  readonly instanceName?: string
+  readonly links?: ReadonlyArray<{ readonly href?: string; readonly rel?: string }>
+  readonly projectId?: string
+  readonly restoreFinishedDate?: string
+  readonly restoreScheduledDate?: string
+  readonly snapshotFinishedDate?: string
+  readonly snapshotId?: string
+  readonly snapshotUrl?: string
+  readonly status?: string
+  readonly targetDeploymentItemName?: string
+  readonly targetProjectId?: string
+}

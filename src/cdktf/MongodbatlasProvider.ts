@@ -1,8 +1,8 @@
 /**
  * The provider block of this package's Terraform plugin as a CDKTF construct:
  * the class generated from the provider schema in `src/datasource/schema.ts`,
- * plus the source address option and the registration through which the
- * stack's data sources bind to it.
+ * plus the source address and version options and the registration through
+ * which the stack's data sources bind to it.
  *
  * This file is also the template of the cdktn flavour (`src/cdktf/cdktn/`,
  * written by `npm run generate`).
@@ -11,14 +11,15 @@
  */
 import { TerraformStack } from "cdktf"
 import type { Construct } from "constructs"
-import { checkSourceAddress } from "./check.js"
+import { packageVersion } from "../atlas/UserAgent.js"
+import { checkSourceAddress, checkVersionConstraint, defaultVersionConstraint } from "./check.js"
 import { PROVIDER_SOURCE } from "../datasource/schema.js"
 import * as generated from "./generated/provider/index.js"
 import { registerProvider } from "./providerBinding.js"
 
 /**
  * The provider's configuration: `baseUrl`, `publicKey` / `privateKey`,
- * `clientId` / `clientSecret`, `accessToken`, `alias`, and `source`.
+ * `clientId` / `clientSecret`, `accessToken`, `alias`, `source` and `version`.
  *
  * @since 0.1.0
  * @category models
@@ -32,6 +33,14 @@ export interface MongodbatlasProviderConfig extends generated.AtlasflexProviderC
    * @default "registry.terraform.io/atlas-flex/mongodbatlas"
    */
   readonly source?: string
+  /**
+   * The provider's version constraint in `required_providers`, which the
+   * cdktf and cdktn CLIs require of every provider (`terraform init` then
+   * picks the newest installed or published version that meets it).
+   *
+   * @default "~> <this package's version>", e.g. "~> 0.1.0": this release and its patch releases
+   */
+  readonly version?: string
 }
 
 /**
@@ -50,15 +59,23 @@ export interface MongodbatlasProviderConfig extends generated.AtlasflexProviderC
  */
 export class MongodbatlasProvider extends generated.AtlasflexProvider {
   override readonly terraformProviderSource: string
+  override readonly terraformGeneratorMetadata: { readonly providerName: string; readonly providerVersion: string }
 
   /**
-   * @throws TypeError when `source` is not a provider source address.
+   * @throws TypeError when `source` is not a provider source address, or
+   * `version` not a version constraint.
    */
   constructor(scope: Construct, id: string, config: MongodbatlasProviderConfig = {}) {
-    const { source, ...settings } = config
-    if (source !== undefined) checkSourceAddress(scope.node.path === "" ? id : `${scope.node.path}/${id}`, source)
+    const { source, version, ...settings } = config
+    const path = scope.node.path === "" ? id : `${scope.node.path}/${id}`
+    if (source !== undefined) checkSourceAddress(path, source)
+    if (version !== undefined) checkVersionConstraint(path, version)
     super(scope, id, settings)
     this.terraformProviderSource = source ?? PROVIDER_SOURCE
+    this.terraformGeneratorMetadata = {
+      providerName: "mongodbatlas",
+      providerVersion: version ?? defaultVersionConstraint(packageVersion()),
+    }
     registerProvider(TerraformStack.of(this), this)
   }
 }

@@ -111,3 +111,33 @@ export const checkSourceAddress = (path: string, source: string): void => {
         `e.g. "app.terraform.io/acme/atlasflex"`,
     )
 }
+
+/** One version constraint: an optional operator and a version, `~> 0.1.0`, `>= 1.2.3-beta1`. */
+const constraint =
+  "\\s*(?:=|!=|>=|<=|>|<|~>)?\\s*v?[0-9]+(?:\\.[0-9]+){0,2}(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?\\s*"
+const versionConstraint = new RegExp(`^${constraint}(?:,${constraint})*$`)
+
+/**
+ * Throws a `TypeError` naming the provider construct and the rule when
+ * `version` is not a Terraform version constraint (`~> 0.1.0`, `>= 0.1, < 0.3`).
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const checkVersionConstraint = (path: string, version: string): void => {
+  if (!versionConstraint.test(version))
+    throw new TypeError(
+      `Invalid version ${JSON.stringify(version)} of provider "${path}": must be a Terraform version constraint, ` +
+        `comma-separated [OPERATOR] VERSION with OPERATOR one of = != > >= < <= ~>, e.g. "~> 0.1.0"`,
+    )
+}
+
+/**
+ * The version constraint of a package version: the same major and minor,
+ * any patch (`0.1.4` → `~> 0.1.4`, which admits 0.1.4 to 0.1.x; a pre-release
+ * keeps its label, `0.2.0-rc.1` → `~> 0.2.0-rc.1`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const defaultVersionConstraint = (packageVersion: string): string => `~> ${packageVersion}`

@@ -29,15 +29,16 @@ export interface BindableProvider {
   /** The local name. */
   readonly terraformResourceType: string
   readonly terraformProviderSource?: string | undefined
+  readonly terraformGeneratorMetadata?: { readonly providerVersion?: string | undefined } | undefined
 }
 
 const providersByStack = new WeakMap<object, Array<BindableProvider>>()
 
 /**
  * Records one of our provider constructs in its stack. Throws when another
- * one of the stack has the same local name and another source address:
- * `required_providers` holds one source per local name, and cdktf would
- * silently keep the last.
+ * one of the stack has the same local name and another source address or
+ * version constraint: `required_providers` holds one entry per local name,
+ * and cdktf would silently keep the last.
  *
  * @since 0.1.0
  * @category binding
@@ -45,17 +46,21 @@ const providersByStack = new WeakMap<object, Array<BindableProvider>>()
 export const registerProvider = (stack: object, provider: BindableProvider): void => {
   const providers = providersByStack.get(stack)
   if (providers === undefined) return void providersByStack.set(stack, [provider])
-  const other = providers.find(
-    (p) =>
-      p.terraformResourceType === provider.terraformResourceType &&
-      p.terraformProviderSource !== provider.terraformProviderSource,
-  )
-  if (other !== undefined)
-    throw new TypeError(
-      `Provider "${provider.node.path}" has source ${JSON.stringify(provider.terraformProviderSource)}, ` +
-        `but "${other.node.path}" in the same stack has ${JSON.stringify(other.terraformProviderSource)}: ` +
-        `every provider of local name "${provider.terraformResourceType}" must have the same source.`,
+  const versionOf = (p: BindableProvider) => p.terraformGeneratorMetadata?.providerVersion
+  for (const [what, of] of [
+    ["source", (p: BindableProvider) => p.terraformProviderSource],
+    ["version", versionOf],
+  ] as const) {
+    const other = providers.find(
+      (p) => p.terraformResourceType === provider.terraformResourceType && of(p) !== of(provider),
     )
+    if (other !== undefined)
+      throw new TypeError(
+        `Provider "${provider.node.path}" has ${what} ${JSON.stringify(of(provider))}, ` +
+          `but "${other.node.path}" in the same stack has ${JSON.stringify(of(other))}: ` +
+          `every provider of local name "${provider.terraformResourceType}" must have the same ${what}.`,
+      )
+  }
   providers.push(provider)
 }
 

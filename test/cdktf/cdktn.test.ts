@@ -12,6 +12,7 @@ import * as forCdktn from "../../src/cdktf/cdktn/index.js"
 import * as forCdktf from "../../src/cdktf/index.js"
 import { PROVIDER_SOURCE } from "../../src/datasource/schema.js"
 import { EmulatorSeed } from "../../src/emulator/seed.js"
+import { defaultVersion } from "./version.js"
 
 type Json = Record<string, any>
 
@@ -65,7 +66,9 @@ describe("atlas-flex-restore/cdktn", () => {
     const reference = synth("cdktf", program("cdktf", providerFirst))
     for (const key of ["terraform", "provider", "data", "output", "variable"])
       expect(ours[key], key).toStrictEqual(reference[key])
-    expect(ours["terraform"]["required_providers"]).toStrictEqual({ atlasflex: { source: PROVIDER_SOURCE } })
+    expect(ours["terraform"]["required_providers"]).toStrictEqual({
+      atlasflex: { source: PROVIDER_SOURCE, version: defaultVersion },
+    })
     expect(ours["data"]["mongodbatlas_flex_restore_job"]["job"]["provider"]).toBe("atlasflex")
     expect(ours["data"]["mongodbatlas_flex_restore_job"]["job"]["project_id"]).toBe("${var.project_id}")
     expect(ours["data"]["mongodbatlas_flex_restore_job"]["pinned"]["provider"]).toBe("atlasflex.eu")
@@ -75,7 +78,7 @@ describe("atlas-flex-restore/cdktn", () => {
   it("honours a custom source address, and passes cdktn's validations", () => {
     const stack = program("cdktn", false, "app.terraform.io/acme/atlasflex")
     expect(synth("cdktn", stack)["terraform"]["required_providers"]).toStrictEqual({
-      atlasflex: { source: "app.terraform.io/acme/atlasflex" },
+      atlasflex: { source: "app.terraform.io/acme/atlasflex", version: defaultVersion },
     })
     expect(() => cdktn.Testing.synth(stack, true)).not.toThrow()
   })
@@ -108,7 +111,9 @@ describe("examples/cdktn", () => {
       MONGODB_ATLAS_BASE_URL: "http://127.0.0.1:4010",
     })
     const json = synth("cdktn", stack)
-    expect(json["terraform"]["required_providers"]).toStrictEqual({ atlasflex: { source: PROVIDER_SOURCE } })
+    expect(json["terraform"]["required_providers"]).toStrictEqual({
+      atlasflex: { source: PROVIDER_SOURCE, version: defaultVersion },
+    })
     expect(json["provider"]).toStrictEqual({ atlasflex: [{ base_url: "http://127.0.0.1:4010" }] })
     const job = json["data"]["mongodbatlas_flex_restore_job"]["job"]
     expect(job).toMatchObject({

@@ -24,6 +24,7 @@ import type { RunningEmulator } from "../../src/emulator/index.js"
 import { buildPlugin, repoRoot } from "../provider/pluginProcess.js"
 import type { BuiltPlugin } from "../provider/pluginProcess.js"
 import { baseEnv, mirrorConfig, runTerraform, terraformVersion } from "../provider/terraform.js"
+import { defaultVersion } from "./version.js"
 
 const version = terraformVersion()
 if (version === undefined) {
@@ -103,7 +104,7 @@ describe("a cdktn project without cdktf", () => {
   it("imports atlas-flex-restore/cdktn, synthesizes with validations and looks a job up", async () => {
     const { stdout } = await node(["check.mjs"])
     expect(JSON.parse(stdout)).toStrictEqual({
-      requiredProviders: { atlasflex: { source: "app.terraform.io/acme/atlasflex" } },
+      requiredProviders: { atlasflex: { source: "app.terraform.io/acme/atlasflex", version: defaultVersion } },
       provider: "atlasflex",
       status: "COMPLETED",
     })
@@ -115,7 +116,9 @@ describe("a cdktn project without cdktf", () => {
       await node(["node_modules/atlas-flex-restore/dist/examples/cdktn/main.js"])
       const stackDir = join(project, "cdktf.out", "stacks", "flex-restore-cdktn")
       const synthesized = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as Record<string, any>
-      expect(synthesized["terraform"]["required_providers"]).toStrictEqual({ atlasflex: { source: PROVIDER_SOURCE } })
+      expect(synthesized["terraform"]["required_providers"]).toStrictEqual({
+        atlasflex: { source: PROVIDER_SOURCE, version: defaultVersion },
+      })
 
       const tfEnv = { ...baseEnv(mirrorConfig(project, plugin!.bin), stackDir), ...env }
       const init = await runTerraform(stackDir, ["init", "-input=false", "-no-color"], tfEnv)

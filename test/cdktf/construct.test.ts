@@ -10,6 +10,7 @@ import {
 } from "../../src/cdktf/index.js"
 import { flexRestoreJobDataSource, PROVIDER_SOURCE } from "../../src/datasource/schema.js"
 import { EmulatorSeed } from "../../src/emulator/seed.js"
+import { defaultVersion } from "./version.js"
 
 const valid: { readonly projectId: string; readonly name: string; readonly restoreJobId: string } = {
   projectId: EmulatorSeed.groupId,
@@ -117,7 +118,9 @@ describe("DataMongodbatlasFlexRestoreJob is a drop-in for @cdktf/provider-mongod
     new MongodbatlasProvider(stack, "atlas", { baseUrl: "http://127.0.0.1:8080" })
     new DataMongodbatlasFlexRestoreJob(stack, "job", valid)
     const json = synth(stack)
-    expect(json["terraform"]["required_providers"]).toStrictEqual({ atlasflex: { source: PROVIDER_SOURCE } })
+    expect(json["terraform"]["required_providers"]).toStrictEqual({
+      atlasflex: { source: PROVIDER_SOURCE, version: defaultVersion },
+    })
     expect(json["provider"]).toStrictEqual({ atlasflex: [{ base_url: "http://127.0.0.1:8080" }] })
     expect(json["data"]["mongodbatlas_flex_restore_job"]["job"]["provider"]).toBe("atlasflex")
     expect(() => Testing.synth(stack, true)).not.toThrow()

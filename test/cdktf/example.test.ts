@@ -7,6 +7,7 @@ import { propsFromEnv, RestoreJobStack } from "../../examples/cdktf/RestoreJobSt
 import { FlexRestoreJobConfigError } from "../../src/cdktf/index.js"
 import { PROVIDER_SOURCE } from "../../src/datasource/schema.js"
 import { EmulatorSeed } from "../../src/emulator/seed.js"
+import { defaultVersion } from "./version.js"
 
 const synth = (env: Record<string, string> = {}) => {
   const stack = new RestoreJobStack(Testing.app(), "flex-restore", propsFromEnv(env))
@@ -25,7 +26,9 @@ describe("examples/cdktf", () => {
         restore_job_id: EmulatorSeed.jobs.completed,
       }),
     ).toBe(true)
-    expect(json["terraform"]["required_providers"]).toStrictEqual({ atlasflex: { source: PROVIDER_SOURCE } })
+    expect(json["terraform"]["required_providers"]).toStrictEqual({
+      atlasflex: { source: PROVIDER_SOURCE, version: defaultVersion },
+    })
     expect(json["provider"]).toStrictEqual({ atlasflex: [{}] })
     expect(json["data"]["mongodbatlas_flex_restore_job"]["restore_job"]["provider"]).toBe("atlasflex")
     expect(json["variable"]).toMatchInlineSnapshot(`

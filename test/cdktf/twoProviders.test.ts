@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest"
 import { DataMongodbatlasFlexRestoreJob, MongodbatlasProvider } from "../../src/cdktf/index.js"
 import { PROVIDER_LOCAL_NAME, PROVIDER_SOURCE } from "../../src/datasource/schema.js"
 import { EmulatorSeed } from "../../src/emulator/seed.js"
+import { defaultVersion } from "./version.js"
 
 type Json = Record<string, any>
 const synth = (stack: TerraformStack) => JSON.parse(Testing.synth(stack)) as Json
@@ -71,7 +72,7 @@ describe("two providers, one stack", () => {
     expect(PROVIDER_LOCAL_NAME).toBe("atlasflex")
     expect(json["terraform"]["required_providers"]).toStrictEqual({
       mongodbatlas: { source: "mongodb/mongodbatlas", version: officialVersion },
-      atlasflex: { source: PROVIDER_SOURCE },
+      atlasflex: { source: PROVIDER_SOURCE, version: defaultVersion },
     })
     expect(officialVersion).toMatch(/^\d+\.\d+\.\d+$/)
     expect(json["provider"]).toStrictEqual({ mongodbatlas: [{}], atlasflex: [{}] })
@@ -177,7 +178,7 @@ describe("a source address the team chooses", () => {
     const json = synth(composed(order, { source }))
     expect(json["terraform"]["required_providers"]).toStrictEqual({
       mongodbatlas: { source: "mongodb/mongodbatlas", version: officialVersion },
-      atlasflex: { source },
+      atlasflex: { source, version: defaultVersion },
     })
     expect(json["provider"]).toStrictEqual({ mongodbatlas: [{}], atlasflex: [{}] })
     expect(json["data"]["mongodbatlas_flex_restore_job"]["restore"]["provider"]).toBe("atlasflex")
@@ -199,7 +200,9 @@ describe("a source address the team chooses", () => {
     (address) => {
       const stack = new TerraformStack(Testing.app(), "custom")
       new MongodbatlasProvider(stack, "ours", { source: address })
-      expect(synth(stack)["terraform"]["required_providers"]).toStrictEqual({ atlasflex: { source: address } })
+      expect(synth(stack)["terraform"]["required_providers"]).toStrictEqual({
+        atlasflex: { source: address, version: defaultVersion },
+      })
     },
   )
 
@@ -217,4 +220,43 @@ describe("a source address the team chooses", () => {
         "[HOSTNAME/]NAMESPACE/TYPE",
     )
   })
+
+  it("writes a version constraint by default (this release and its patch releases), and the version option instead", () => {
+    expect(defaultVersion).toMatch(/^~> \d+\.\d+\.\d+/)
+    const stack = new TerraformStack(Testing.app(), "versions")
+    new MongodbatlasProvider(stack, "ours", { version: ">= 0.1, < 0.3" })
+    new MongodbatlasProvider(stack, "ours_eu", { version: ">= 0.1, < 0.3", alias: "eu" })
+    expect(synth(stack)["terraform"]["required_providers"]).toStrictEqual({
+      atlasflex: { source: PROVIDER_SOURCE, version: ">= 0.1, < 0.3" },
+    })
+    expect(() => Testing.synth(stack, true)).not.toThrow()
+  })
+
+  it("refuses two of ours with different versions in one stack", () => {
+    const stack = new TerraformStack(Testing.app(), "versions")
+    new MongodbatlasProvider(stack, "ours", { version: "0.1.0" })
+    expect(() => new MongodbatlasProvider(stack, "eu", { alias: "eu" })).toThrow(
+      `Provider "versions/eu" has version "${defaultVersion}", but "versions/ours" in the same stack has "0.1.0": ` +
+        'every provider of local name "atlasflex" must have the same version.',
+    )
+  })
+
+  it.each(["0.1.0", "~> 0.1", "=0.1.2", ">= 0.1.0, != 0.1.3, < 1.0.0", "~> 0.2.0-rc.1"])(
+    "accepts version %j",
+    (version) => {
+      const stack = new TerraformStack(Testing.app(), "versions")
+      new MongodbatlasProvider(stack, "ours", { version })
+      expect(synth(stack)["terraform"]["required_providers"]["atlasflex"]["version"]).toBe(version)
+    },
+  )
+
+  it.each(["", "latest", "~>", "0.1.0,", ">> 0.1.0", "0.1.0 || 0.2.0", "^0.1.0"])(
+    "refuses version %j, naming the provider and the rule",
+    (version) => {
+      const stack = new TerraformStack(Testing.app(), "versions")
+      expect(() => new MongodbatlasProvider(stack, "ours", { version })).toThrow(
+        `Invalid version ${JSON.stringify(version)} of provider "versions/ours": must be a Terraform version constraint`,
+      )
+    },
+  )
 })

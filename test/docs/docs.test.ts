@@ -9,7 +9,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DATA_SOURCE_EXAMPLES, EPHEMERAL_RESOURCE_EXAMPLES, PROVIDER_EXAMPLE, renderDocs } from "../../scripts/docs.js"
+import {
+  DATA_SOURCE_EXAMPLES,
+  EPHEMERAL_RESOURCE_EXAMPLES,
+  PROVIDER_EXAMPLE,
+  renderDocs,
+  TEST_EXAMPLES,
+} from "../../scripts/docs.js"
 import { flexRestoreJobDataSource, providerConfig } from "../../src/datasource/schema.js"
 import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
 import type { RunningEmulator } from "../../src/emulator/index.js"
@@ -54,6 +60,11 @@ describe("docs/", () => {
       "## Example Usage",
       "### Check that the restore completed",
       "### With a flex cluster of the official provider",
+      "## Testing with terraform test",
+      "### The configuration under test",
+      "### Against Atlas",
+      "### Without Atlas: override_data",
+      "### Without the provider: mock_provider",
       "## Schema",
       "### Required",
       "### Read-Only",
@@ -66,7 +77,7 @@ describe("docs/", () => {
       expect(attribute.required ? required : readOnly).toContain(line)
     }
     expect(readOnly).toContain("- `snapshot_url` (String, Sensitive) ")
-    for (const example of DATA_SOURCE_EXAMPLES)
+    for (const example of [...DATA_SOURCE_EXAMPLES, ...TEST_EXAMPLES])
       expect(page).toContain("```terraform\n" + committed(example.file).trimEnd() + "\n```")
 
     const index = committed("docs/index.md")
@@ -97,10 +108,23 @@ describe("docs/", () => {
     expect(committed("docs/index.md")).toContain("(ephemeral-resources/flex_restore_job.md)")
   })
 
+  it("says how to get the provider, which no public registry serves, and writes its source in full", () => {
+    const index = committed("docs/index.md")
+    const install = index.slice(index.indexOf("## Installing the provider"), index.indexOf("## Example Usage"))
+    expect(install).toContain("No public registry serves `registry.terraform.io/atlas-flex/mongodbatlas`")
+    expect(install).toContain("`npx atlas-flex-restore provider install`")
+    expect(install).toContain("network_mirror {")
+    expect(install).toContain("`filesystem_mirror`")
+    expect(install).toContain("**A private registry**")
+    expect(install).toContain("`--skip-provider-lock`")
+    for (const example of [PROVIDER_EXAMPLE, ...DATA_SOURCE_EXAMPLES, ...TEST_EXAMPLES])
+      expect(committed(example.file)).not.toMatch(/source\s*=\s*"atlas-flex\//)
+  })
+
   it("shows both required_providers entries and provider = atlasflex in the composed example", () => {
     const composed = committed(DATA_SOURCE_EXAMPLES[2]!.file)
     expect(composed).toMatch(/mongodbatlas = \{\s+source\s+= "mongodb\/mongodbatlas"/)
-    expect(composed).toMatch(/atlasflex = \{\s+source = "atlas-flex\/mongodbatlas"/)
+    expect(composed).toMatch(/atlasflex = \{\s+source = "registry\.terraform\.io\/atlas-flex\/mongodbatlas"/)
     expect(composed).toMatch(/data "mongodbatlas_flex_restore_job" "this" \{\s+provider\s+= atlasflex\n/)
     expect(composed).toContain('resource "mongodbatlas_flex_cluster" "this"')
   })

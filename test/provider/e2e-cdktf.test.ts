@@ -18,6 +18,7 @@ import type { RunningEmulator } from "../../src/emulator/index.js"
 import { buildPlugin } from "./pluginProcess.js"
 import type { BuiltPlugin } from "./pluginProcess.js"
 import { baseEnv, mirrorConfig, runTerraform, terraformSuiteTitle, terraformVersion } from "./terraform.js"
+import { defaultVersion } from "../cdktf/version.js"
 
 const version = terraformVersion()
 
@@ -47,7 +48,9 @@ describe.skipIf(version === undefined)(
       expect(existsSync(join(stackDir, "cdk.tf.json"))).toBe(true)
       // Our provider under its own local name: the data source names it with `provider = atlasflex`.
       const synthesized = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as Record<string, any>
-      expect(synthesized["terraform"]["required_providers"]).toStrictEqual({ atlasflex: { source: PROVIDER_SOURCE } })
+      expect(synthesized["terraform"]["required_providers"]).toStrictEqual({
+        atlasflex: { source: PROVIDER_SOURCE, version: defaultVersion },
+      })
       expect(synthesized["data"]["mongodbatlas_flex_restore_job"]["restore_job"]["provider"]).toBe("atlasflex")
 
       const rc = mirrorConfig(root, plugin.bin)

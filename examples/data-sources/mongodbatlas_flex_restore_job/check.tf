@@ -1,7 +1,7 @@
 terraform {
   required_providers {
     atlasflex = {
-      source = "atlas-flex/mongodbatlas"
+      source = "registry.terraform.io/atlas-flex/mongodbatlas"
     }
   }
 }

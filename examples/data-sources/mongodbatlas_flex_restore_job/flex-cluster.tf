@@ -7,7 +7,7 @@ terraform {
     }
     # ...and this one reads its restore jobs, under its own local name.
     atlasflex = {
-      source = "atlas-flex/mongodbatlas"
+      source = "registry.terraform.io/atlas-flex/mongodbatlas"
     }
   }
 }

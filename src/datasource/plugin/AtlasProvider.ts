@@ -100,8 +100,9 @@ export const makeAtlasProvider = (options: AtlasProviderOptions = {}): Provider<
               })),
             )
           }
-          // With part of the block unknown, the service is built at the first read.
-          if (complete) {
+          // With part of the block unknown, or no credentials at all, the service is built at the first read
+          // (which then fails naming the variables to set): what reads nothing runs without credentials.
+          if (complete && session.hasCredentials) {
             const problem = await session.ready()
             if (problem !== undefined) diagnostics.push(...fromAtlasError(problem))
           }

@@ -14,7 +14,8 @@ import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
-import { checkBaseUrl, ignoredTlsOverride } from "../../atlas/AtlasConfig.js"
+import * as Result from "effect/Result"
+import { checkBaseUrl, ignoredTlsOverride, resolveConfig } from "../../atlas/AtlasConfig.js"
 import type { AtlasClientOptions } from "../../atlas/AtlasConfig.js"
 import type { AtlasError, InvalidRequest } from "../../atlas/AtlasError.js"
 import type { FlexRestoreJobs } from "../../atlas/FlexRestoreJobs.js"
@@ -66,6 +67,13 @@ export interface Session {
   readonly secrets: ReadonlyArray<string>
   /** What the configuration should be told but does not stop it (a setting ignored). */
   readonly warnings: ReadonlyArray<string>
+  /**
+   * Whether any credential is configured (block or environment). Without one
+   * the configuration is still usable for what reads nothing (validate, a plan
+   * without data sources, `terraform test` with `override_data`); the first
+   * read fails with the missing-credentials error.
+   */
+  readonly hasCredentials: boolean
   /** The problem of the configured `base_url`, if it is unusable. */
   readonly baseUrlProblem: InvalidRequest | undefined
   /** Builds the service now; the error if it cannot be (e.g. no credentials). */
@@ -118,6 +126,7 @@ export const makeSession = (
   return {
     secrets: secretsOf(settings, env),
     warnings: [ignoredTlsOverride(env)].filter((w): w is string => w !== undefined),
+    hasCredentials: Result.isSuccess(resolveConfig(options)),
     baseUrlProblem: settings.base_url === undefined ? undefined : checkBaseUrl(settings.base_url, false).problem,
     ready: async () => {
       const result = outcome(await runtime.runPromiseExit(Effect.void), () => ({ _tag: "Interrupted" }))

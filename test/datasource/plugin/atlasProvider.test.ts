@@ -155,4 +155,41 @@ describe("makeAtlasProvider", () => {
     await session.dispose()
     expect(fake.counts).toEqual({ builds: 1, released: 1 })
   })
+
+  it("configures without any credential (nothing built, no diagnostic); the first read fails naming the variables", async () => {
+    const { atlas } = provider({ env: {} }) // the real layer: it cannot be built without credentials
+    const session = await atlas.configure({})
+    expect(await session.check(true)).toEqual([])
+    const read = await flexRestoreJob.read(session, config, new AbortController().signal)
+    expect(read).toEqual({
+      _tag: "Diagnostics",
+      diagnostics: [
+        {
+          severity: "ERROR",
+          summary: Summaries.AuthError,
+          detail: expect.stringContaining(
+            "Authentication failed: no Atlas credentials configured: set MONGODB_ATLAS_ACCESS_TOKEN, " +
+              "or MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET, " +
+              "or MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY",
+          ),
+        },
+      ],
+    })
+    await session.dispose()
+  })
+
+  it("with credentials, still builds the service at configure and reports its failure there", async () => {
+    const refused = new AuthError({ reason: "token endpoint refused", status: 401 })
+    const fake = fakeLayer(Effect.fail(refused))
+    const { atlas } = provider({ env: { MONGODB_ATLAS_ACCESS_TOKEN: "env-token" }, layer: fake.layer })
+    const session = await atlas.configure({})
+    expect(await session.check(true)).toEqual([
+      {
+        severity: "ERROR",
+        summary: Summaries.AuthError,
+        detail: "Authentication failed (HTTP 401): token endpoint refused",
+      },
+    ])
+    expect(fake.counts.builds).toBe(1)
+  })
 })

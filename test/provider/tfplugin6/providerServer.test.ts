@@ -184,11 +184,16 @@ describe("ConfigureProvider and ReadDataSource", () => {
     expect(fake.built.at(-1)!.env!["MONGODB_ATLAS_ACCESS_TOKEN"]).toBe("env-token")
   })
 
-  it("reports missing credentials at configure time, naming what to set, with no secret", async () => {
+  it("configures without complete credentials, and reports them missing at the first read, naming what to set, with no secret", async () => {
     const server = atlasServer({ env: { MONGODB_ATLAS_CLIENT_SECRET: "s3cret-value" } })
-    const { diagnostics } = await server.configureProvider({ config: providerBlock({}) })
+    expect((await server.configureProvider({ config: providerBlock({}) })).diagnostics).toEqual([])
+    const { diagnostics, state } = await server.readDataSource({
+      type_name: DATA_SOURCE_TYPE,
+      config: dataConfig(config),
+    })
+    expect(state).toBeUndefined()
     expect(diagnostics!.map((d) => d.summary)).toEqual([Summaries.AuthError])
-    expect(diagnostics![0]!.detail).toContain("MONGODB_ATLAS_CLIENT_ID")
+    expect(diagnostics![0]!.detail).toContain("MONGODB_ATLAS_CLIENT_ID is missing")
     expect(diagnostics![0]!.detail).toContain("access_token")
     expect(JSON.stringify(diagnostics)).not.toContain("s3cret-value")
   })
