@@ -84,6 +84,7 @@ export const mutationRooms: ReadonlyArray<MutationRoom> = [
       "test/cdktf/lookup.test.ts",
       "test/cdktf/twoProviders.test.ts",
       "test/cdktf/binding.test.ts",
+      "test/cdktf/flavours.test.ts",
     ],
   },
   {
