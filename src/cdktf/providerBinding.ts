@@ -35,7 +35,7 @@ const providersByStack = new WeakMap<object, Array<BindableProvider>>()
 
 /**
  * Records one of our provider constructs in its stack. Throws when another
- * one of the stack has the same local name and another source address:
+ * one of the stack (same local name, `atlasflex`) has another source address:
  * `required_providers` holds one source per local name, and cdktf would
  * silently keep the last.
  *
@@ -45,11 +45,8 @@ const providersByStack = new WeakMap<object, Array<BindableProvider>>()
 export const registerProvider = (stack: object, provider: BindableProvider): void => {
   const providers = providersByStack.get(stack)
   if (providers === undefined) return void providersByStack.set(stack, [provider])
-  const other = providers.find(
-    (p) =>
-      p.terraformResourceType === provider.terraformResourceType &&
-      p.terraformProviderSource !== provider.terraformProviderSource,
-  )
+  // All of ours share the local name `atlasflex`: any other source is a conflict.
+  const other = providers.find((p) => p.terraformProviderSource !== provider.terraformProviderSource)
   if (other !== undefined)
     throw new TypeError(
       `Provider "${provider.node.path}" has source ${JSON.stringify(provider.terraformProviderSource)}, ` +
