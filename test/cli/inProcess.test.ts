@@ -40,7 +40,11 @@ const run = async (
   argv: ReadonlyArray<string>,
   options: {
     env?: Record<string, string>
-    tty?: boolean
+    /** Both streams, or each. */
+    tty?: boolean | { readonly stdout: boolean; readonly stderr: boolean }
+    /** Replaces stdout's writer (called after the text is recorded). */
+    onStdout?: (text: string) => void
+    onStderr?: (text: string) => void
     deps?: Partial<Deps>
     signal?: AbortSignal
   } = {},
@@ -53,10 +57,16 @@ const run = async (
       ...defaults,
       ...options.deps,
       io: {
-        stdout: (text) => void (stdout += text),
-        stderr: (text) => void (stderr += text),
-        stdoutIsTTY: options.tty ?? false,
-        stderrIsTTY: options.tty ?? false,
+        stdout: (text) => {
+          stdout += text
+          options.onStdout?.(text)
+        },
+        stderr: (text) => {
+          stderr += text
+          options.onStderr?.(text)
+        },
+        stdoutIsTTY: typeof options.tty === "object" ? options.tty.stdout : (options.tty ?? false),
+        stderrIsTTY: typeof options.tty === "object" ? options.tty.stderr : (options.tty ?? false),
         env: options.env ?? {},
       },
     },
@@ -424,5 +434,190 @@ describe("cli in-process: provider install", () => {
       stdout: "",
       stderr: "atlas-flex-restore: InstallFailed: no space left\n",
     })
+  })
+})
+
+describe("cli in-process: what each help screen says", () => {
+  it.each([[[]], [["get"]], [["wait"]], [["emulator"]], [["schema"]], [["provider"]], [["provider", "install"]]])(
+    "%j --help",
+    async (command) => {
+      const { code, stdout, stderr } = await run([...command, "--help"])
+      expect([code, stderr]).toStrictEqual([0, ""])
+      // Every section heading follows a blank line; no trailing blanks.
+      expect(stdout).toMatch(/^DESCRIPTION\n/)
+      for (const heading of stdout.match(/^[A-Z][A-Z ]+$/gm)!.slice(1)) expect(stdout).toContain(`\n\n${heading}\n`)
+      expect(stdout).toMatch(/\S\n$/)
+      expect(stdout).toMatchSnapshot()
+    },
+  )
+
+  it("is coloured on a terminal only, and never with NO_COLOR or TERM=dumb", async () => {
+    const ansi = "\u001b["
+    expect((await run(["--help"], { tty: true })).stdout).toContain(ansi)
+    expect((await run(["--help"], { tty: true, env: { NO_COLOR: "1" } })).stdout).not.toContain(ansi)
+    expect((await run(["--help"], { tty: true, env: { TERM: "dumb" } })).stdout).not.toContain(ansi)
+    expect((await run(["--help"], { tty: { stdout: false, stderr: true } })).stdout).not.toContain(ansi)
+    // The implicit help goes to stderr: its colours follow stderr.
+    expect((await run([], { tty: { stdout: true, stderr: false } })).stderr).not.toContain(ansi)
+    expect((await run([], { tty: { stdout: false, stderr: true } })).stderr).toContain(ansi)
+  })
+})
+
+describe("cli in-process: failures outside the service", () => {
+  it("a malformed id is named even without credentials: nothing is built, exit 2", async () => {
+    const { code, stderr } = await run(["get", ...select("nope")], { env: {} })
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/^atlas-flex-restore: InvalidRequest: --restore-job-id "nope" must be /)
+  })
+
+  it("a bug inside a command: InternalError on one line with a hint, the cause under --debug, exit 1", async () => {
+    const broken: Partial<Deps> = {
+      jobsLayer: async () => {
+        throw new Error("boom\n  twice")
+      },
+    }
+    const line =
+      "atlas-flex-restore: InternalError: boom twice. Hint: this is a bug; rerun with --debug and report it\n"
+    expect(await run(["get", ...select(jobs.completed)], { env: token, deps: broken })).toStrictEqual({
+      code: 1,
+      stdout: "",
+      stderr: line,
+    })
+    const debug = await run(["get", ...select(jobs.completed), "--debug"], { env: token, deps: broken })
+    expect(debug.code).toBe(1)
+    expect(debug.stderr.startsWith(line + "Error: boom\n  twice\n")).toBe(true)
+    expect(debug.stderr.endsWith("\n")).toBe(true)
+    expect(debug.stderr.endsWith("\n\n")).toBe(false)
+  })
+
+  it("a failure outside any command (stdout closed under --version): InternalError, exit 1", async () => {
+    const closed = await run(["--version"], {
+      onStdout: () => {
+        throw new Error("closed  pipe")
+      },
+    })
+    expect([closed.code, closed.stderr]).toStrictEqual([1, "atlas-flex-restore: InternalError: Error: closed pipe\n"])
+  })
+
+  it("--retries N makes N+1 attempts at a failing Atlas", async () => {
+    const before = emulator.stats().byStatus["503"] ?? 0
+    emulator.setFaults([{ match: { path: "restoreJobs", times: 10 }, status: 503 }])
+    try {
+      const { code, stderr } = await run(["get", ...select(jobs.completed), "--retries", "1"], { env: token })
+      expect(code).toBe(1)
+      expect(stderr).toMatch(/^atlas-flex-restore: ServerError: /)
+    } finally {
+      emulator.clearFaults()
+    }
+    expect((emulator.stats().byStatus["503"] ?? 0) - before).toBe(2)
+  })
+
+  it.each(["envelope", "pretty"])("--%s is asked of Atlas (get and wait)", async (flag) => {
+    for (const command of ["get", "wait"]) {
+      // A connection reset answers only a request that asks for it.
+      emulator.setFaults([{ match: { path: new RegExp(`[?&]${flag}=true`) }, reset: true }])
+      try {
+        const asked = await run([command, ...select(jobs.completed), `--${flag}`, "--retries", "0"], { env: token })
+        expect(asked.code).toBe(3)
+        expect((await run([command, ...select(jobs.completed), "--retries", "0"], { env: token })).code).toBe(0)
+      } finally {
+        emulator.clearFaults()
+      }
+    }
+  })
+
+  it("Ctrl-C during wait: exit 130, nothing but the progress line, the service account's token revoked", async () => {
+    const { clientId, clientSecret } = emulator.credentials
+    const env = {
+      MONGODB_ATLAS_BASE_URL: emulator.url,
+      MONGODB_ATLAS_CLIENT_ID: clientId,
+      MONGODB_ATLAS_CLIENT_SECRET: clientSecret,
+    }
+    const before = emulator.stats()
+    const abort = new AbortController()
+    const ran = await run(["wait", ...select(jobs.stuck), "--interval", "1h", "--progress"], {
+      env,
+      signal: abort.signal,
+      // The first status line means a token was issued and one poll answered.
+      onStderr: (text) => (text.startsWith("[") ? abort.abort() : undefined),
+    })
+    expect(ran.code).toBe(130)
+    expect(ran.stdout).toBe("")
+    expect(ran.stderr).toMatch(
+      new RegExp(
+        `^Waiting for restore job ${jobs.stuck} \\(polling every 1h, up to 30m\\)\\n\\[ +\\d+\\.\\ds\\] \\w+\\n$`,
+      ),
+    )
+    const after = emulator.stats()
+    expect(after.tokensIssued - before.tokensIssued).toBe(1)
+    expect(after.revocations - before.revocations).toBe(1)
+  })
+
+  it("Ctrl-C while the emulator command serves: exit 130, stopped once, no error line", async () => {
+    let stopped = 0
+    const abort = new AbortController()
+    const ran = await run(["emulator"], {
+      signal: abort.signal,
+      onStdout: () => abort.abort(),
+      deps: {
+        untilSignal: Effect.never,
+        startEmulator: async () => async () => ({
+          url: "http://127.0.0.1:1",
+          credentials: emulator.credentials,
+          stop: async () => void stopped++,
+        }),
+      },
+    })
+    expect([ran.code, ran.stderr, stopped]).toStrictEqual([130, "", 1])
+  })
+
+  it("the emulator's banner, line by line", async () => {
+    const { stdout } = await run(["emulator", "--no-log"], {
+      deps: {
+        startEmulator: async () => async () => ({
+          url: "http://127.0.0.1:8410",
+          credentials: emulator.credentials,
+          stop: async () => {},
+        }),
+      },
+    })
+    const c = emulator.credentials
+    const sel = `--group-id ${groupId} --name ${clusterName} --restore-job-id`
+    expect(stdout).toBe(
+      [
+        "Atlas emulator listening on http://127.0.0.1:8410   (Ctrl-C to stop)",
+        "",
+        "Point a shell at it, with any one of the three auth modes (demo credentials):",
+        "  export MONGODB_ATLAS_BASE_URL=http://127.0.0.1:8410",
+        `  export MONGODB_ATLAS_PUBLIC_API_KEY=${c.publicKey} MONGODB_ATLAS_PRIVATE_API_KEY=${c.privateKey}   # API key (HTTP Digest)`,
+        `  export MONGODB_ATLAS_CLIENT_ID=${c.clientId} MONGODB_ATLAS_CLIENT_SECRET=${c.clientSecret}   # service account`,
+        `  export MONGODB_ATLAS_ACCESS_TOKEN=${c.accessToken}   # access token`,
+        "",
+        `Seeded restore jobs (project ${groupId}, flex cluster ${clusterName}):`,
+        ...Object.entries(jobs).map(([label, id]) => `  ${label.padEnd(12)} ${id}`),
+        "",
+        "Try:",
+        `  atlas-flex-restore get ${sel} ${jobs.completed} -o table`,
+        `  atlas-flex-restore wait ${sel} ${jobs.progressing}`,
+        "",
+      ].join("\n"),
+    )
+  })
+
+  it("an emulator that cannot start: its message on one line, the cause under --debug", async () => {
+    const failing: Partial<Deps> = {
+      startEmulator: async () => async () => {
+        throw new Error("listen EACCES:\n   permission denied")
+      },
+    }
+    const plain = await run(["emulator", "--port", "80", "--host", "0.0.0.0"], { deps: failing })
+    expect(plain.stderr).toBe(
+      "atlas-flex-restore: EmulatorError: listen EACCES: permission denied. " +
+        "Hint: is 0.0.0.0:80 free and yours to listen on? --port 0 picks a free port\n",
+    )
+    const debug = await run(["emulator", "--port", "80", "--host", "0.0.0.0", "--debug"], { deps: failing })
+    expect(debug.stderr.startsWith(plain.stderr + "Error: listen EACCES:\n   permission denied\n")).toBe(true)
+    expect(debug.stderr.endsWith("\n")).toBe(true)
+    expect(debug.stderr.endsWith("\n\n")).toBe(false)
   })
 })
