@@ -83,11 +83,18 @@ for (const flavour of ["cdktf", "cdktn"] as const) {
       job.name = "other-cluster"
       job.projectId = "0123456789abcdef01234567"
       job.restoreJobId = EmulatorSeed.jobs.failed
+      // The getters give references, as the prebuilt class's do.
+      new lib.TerraformOutput(stack, "refs", { value: [job.name, job.projectId, job.restoreJobId] })
       expect(synth(stack)["data"]["mongodbatlas_flex_restore_job"]["job"]).toMatchObject({
         name: "other-cluster",
         project_id: "0123456789abcdef01234567",
         restore_job_id: EmulatorSeed.jobs.failed,
       })
+      expect(synth(stack)["output"]["refs"]["value"]).toStrictEqual([
+        "${data.mongodbatlas_flex_restore_job.job.name}",
+        "${data.mongodbatlas_flex_restore_job.job.project_id}",
+        "${data.mongodbatlas_flex_restore_job.job.restore_job_id}",
+      ])
     })
 
     it("refuses a source that is not a source address, naming the provider and the rule", () => {
