@@ -621,3 +621,34 @@ describe("cli in-process: failures outside the service", () => {
     expect(debug.stderr.endsWith("\n\n")).toBe(false)
   })
 })
+
+describe("cli in-process: edges of what is printed", () => {
+  it("an unknown command and a value with line breaks: one line each", async () => {
+    expect((await run(["bogus"])).stderr).toBe(
+      'atlas-flex-restore: UnknownSubcommand: Unknown subcommand "bogus" for "atlas-flex-restore". ' +
+        "Hint: see 'atlas-flex-restore --help'\n",
+    )
+    expect((await run(["wait", ...select(jobs.completed), "--interval", "5\n\n s"])).stderr).toBe(
+      'atlas-flex-restore: InvalidValue: Invalid value for flag --interval: "5 s". Expected: a positive duration ' +
+        "such as 90s, 5m or 1h30m. Hint: see 'atlas-flex-restore wait --help'\n",
+    )
+  })
+
+  it("wait shows a job Atlas sent without a status as (no status)", async () => {
+    emulator.setFaults([{ match: { path: jobs.completed, times: 1 }, body: { id: jobs.completed } }])
+    try {
+      const { code, stderr } = await run(["wait", ...select(jobs.completed), "--interval", "10ms", "--progress"], {
+        env: token,
+      })
+      expect(code).toBe(0)
+      expect(
+        stderr
+          .split("\n")
+          .slice(1, 3)
+          .map((line) => line.replace(/^\[ +\d+\.\ds\] /, "")),
+      ).toStrictEqual(["(no status)", "COMPLETED"])
+    } finally {
+      emulator.clearFaults()
+    }
+  })
+})
