@@ -5,6 +5,7 @@
  * printer's handling of absent values.
  */
 import { describe, expect, it } from "vitest"
+import { FaultRules } from "../../src/emulator/FaultRule.js"
 import { EmulatorSeed } from "../../src/emulator/index.js"
 import { prettyJson } from "../../src/emulator/prettyJson.js"
 import { atlasDate, SeededJobs } from "../../src/emulator/SeededJobs.js"
@@ -120,5 +121,20 @@ describe("prettyJson", () => {
     expect(prettyJson({ a: undefined, b: 1 })).toBe('{\n  "b" : 1\n}')
     expect(prettyJson({ a: undefined })).toBe("{ }")
     expect(prettyJson(undefined)).toBe("null")
+  })
+})
+
+describe("FaultRules", () => {
+  it("first match wins, times counts down, clear forgets every rule", () => {
+    const rules = new FaultRules()
+    rules.set([
+      { match: { method: "Get", path: /\?x=1$/, times: 1 }, status: 500 },
+      { match: { path: "/jobs" }, status: 503 },
+    ])
+    expect(rules.take("GET", "/jobs", "/jobs?x=1")?.status).toBe(500)
+    expect(rules.take("get", "/jobs", "/jobs?x=1")?.status).toBe(503)
+    expect(rules.take("GET", "/other", "/other")).toBeUndefined()
+    rules.clear()
+    expect(rules.take("GET", "/jobs", "/jobs")).toBeUndefined()
   })
 })
