@@ -72,7 +72,9 @@ export const mutationRooms: ReadonlyArray<MutationRoom> = [
   {
     name: "release",
     dirs: ["src/release/"],
-    tests: ["test/release/**/*.test.ts"],
+    // No in-process suite yet: test/release/release.test.ts drives the built release with terraform, which no
+    // mutant of src/ reaches. Until one is listed here, every mutant of this room counts as not covered.
+    tests: [],
   },
   {
     name: "cdktf",
