@@ -28,6 +28,12 @@ try {
   console.error(error instanceof Error ? error.message : String(error))
   process.exit(2)
 }
+if (rooms.every((r) => r.tests.length === 0)) {
+  console.error(
+    `No suite judges room ${rooms.map((r) => r.name).join(", ")} yet: list its in-process suites in scripts/mutationRooms.ts.`,
+  )
+  process.exit(2)
+}
 const names = rooms.map((r) => r.name).join(",")
 const report = named === undefined ? "all" : rooms.map((r) => r.name).join("+")
 const node = nodeBinary("linux-x64-22")
