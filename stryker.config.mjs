@@ -1,6 +1,8 @@
-// Mutation testing (`npm run mutate`, not in CI): Stryker 10 (under the pinned Node 22, see scripts/mutate.ts)
-// mutates the modules below and runs the fast unit suites of vitest.mutate.config.ts against each mutant.
-// scripts/mutationScore.ts prints the score per folder.
+// Mutation testing (`npm run mutate [-- <room>[,<room>]] [--incremental]`, not in CI): Stryker 10 (under the pinned
+// Node 22, see scripts/mutate.ts) mutates the modules of the rooms asked for (scripts/mutationRooms.ts, passed as
+// `--mutate`) and runs those rooms' fast unit suites (vitest.mutate.config.ts) against each mutant.
+// scripts/mutationScore.ts prints the score per room. MUTATE_REPORT names the run's JSON report and incremental file.
+const report = process.env.MUTATE_REPORT ?? "all"
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
@@ -17,16 +19,13 @@ export default {
   ignoreStatic: true,
   concurrency: 2,
   timeoutMS: 10_000,
-  // The Atlas client, the data source (its plugin part holds the Atlas diagnostics mapping), and the generic
-  // tfplugin6 server's cty codec and diagnostics.
-  mutate: [
-    "src/atlas/**/*.ts",
-    "src/datasource/**/*.ts",
-    "src/provider/tfplugin6/CtyMsgpack.ts",
-    "src/provider/tfplugin6/Diagnostic.ts",
-  ],
+  // `mutate` comes from scripts/mutate.ts (the rooms' folders); nothing is mutated without it.
+  mutate: [],
+  // `--incremental` keeps each run's results here (reports/ is git-ignored) and re-judges only the mutants whose
+  // code or covering tests changed since.
+  incrementalFile: `reports/mutation/${report}.incremental.json`,
   reporters: ["clear-text", "json", "progress-append-only"],
-  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  jsonReporter: { fileName: `reports/mutation/${report}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: true },
   ignorePatterns: [".cache", "dist", "bench", "reports"],
   tempDirName: ".stryker-tmp",

@@ -1,33 +1,15 @@
 import { defineConfig } from "vitest/config"
+import { selectRooms } from "./scripts/mutationRooms.js"
 import "./vitest.config.js"
 
-// The fast in-process suites that exercise the mutated modules (see stryker.config.mjs): no terraform,
-// no subprocess, no built dist/. (Importing vitest.config.ts installs its Node 20 shim; its include is not merged.)
-// Stryker runs them once per mutant, so every second here counts: the emulator suites (test/atlas/emulator,
-// test/hardening/faults) are left out, their real sockets and waits made a run take hours on two cores.
+// The fast in-process suites of the rooms being mutated (MUTATE_ROOMS, set by scripts/mutate.ts; every room when
+// unset): no terraform, no built dist/, no CDK CLI. (Importing vitest.config.ts installs its Node 20 shim; its
+// include is not merged.) Stryker runs the covering tests once per mutant, so every second here counts.
 export default defineConfig({
   test: {
-    include: [
-      "test/atlas/AtlasAuth.test.ts",
-      "test/atlas/AtlasConfig.test.ts",
-      "test/atlas/AtlasError.test.ts",
-      "test/atlas/AtlasResponse.test.ts",
-      "test/atlas/AtlasRetry.test.ts",
-      "test/atlas/AtlasTransport.test.ts",
-      "test/atlas/DigestChallenge.test.ts",
-      "test/atlas/FlexRestoreJobRef.test.ts",
-      "test/atlas/NodeHttpClient.test.ts",
-      "test/atlas/UserAgent.test.ts",
-      "test/atlas/echoedSecrets.test.ts",
-      "test/atlas/layer.test.ts",
-      "test/atlas/maskSecrets.test.ts",
-      "test/atlas/wait.test.ts",
-      "test/datasource/**/*.test.ts",
-      "test/hardening/properties.test.ts",
-      "test/cli/format.test.ts",
-      "test/provider/tfplugin6/ctyMsgpack.test.ts",
-      "test/provider/tfplugin6/providerServer.test.ts",
-    ],
+    include: [...new Set(selectRooms(process.env["MUTATE_ROOMS"]).flatMap((room) => room.tests))],
+    // A room without a suite of its own (release) still runs with the others.
+    passWithNoTests: true,
     reporters: ["default"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -84,7 +84,8 @@ export const checkConfig = (
   for (const property of Object.keys(properties) as Array<ConfigProperty>) {
     const value = inputs[property]
     // Encoded string tokens read `${TfToken[...]}`: any string without "${" is a plain literal.
-    if (value === undefined || (typeof value === "string" ? value.includes("${") : isUnresolved(value))) continue
+    // An absent one (`undefined`) is kept: checkRef passes it.
+    if (typeof value === "string" ? value.includes("${") : isUnresolved(value)) continue
     known[properties[property]] = value
   }
   const problems = checkRef(known).map((p) => ({ property: propertyOf[p.field], value: p.value, rule: p.rule }))

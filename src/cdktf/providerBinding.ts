@@ -36,8 +36,8 @@ const providersByStack = new WeakMap<object, Array<BindableProvider>>()
 
 /**
  * Records one of our provider constructs in its stack. Throws when another
- * one of the stack has the same local name and another source address or
- * version constraint: `required_providers` holds one entry per local name,
+ * one of the stack (same local name, `atlasflex`) has another source address
+ * or version constraint: `required_providers` holds one entry per local name,
  * and cdktf would silently keep the last.
  *
  * @since 0.1.0
@@ -46,14 +46,12 @@ const providersByStack = new WeakMap<object, Array<BindableProvider>>()
 export const registerProvider = (stack: object, provider: BindableProvider): void => {
   const providers = providersByStack.get(stack)
   if (providers === undefined) return void providersByStack.set(stack, [provider])
-  const versionOf = (p: BindableProvider) => p.terraformGeneratorMetadata?.providerVersion
+  // All of ours share the local name `atlasflex`: any other source or version is a conflict.
   for (const [what, of] of [
     ["source", (p: BindableProvider) => p.terraformProviderSource],
-    ["version", versionOf],
+    ["version", (p: BindableProvider) => p.terraformGeneratorMetadata?.providerVersion],
   ] as const) {
-    const other = providers.find(
-      (p) => p.terraformResourceType === provider.terraformResourceType && of(p) !== of(provider),
-    )
+    const other = providers.find((p) => of(p) !== of(provider))
     if (other !== undefined)
       throw new TypeError(
         `Provider "${provider.node.path}" has ${what} ${JSON.stringify(of(provider))}, ` +

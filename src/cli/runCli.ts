@@ -42,10 +42,7 @@ const presenter = (io: CliIo): CliOutput.Presenter => ({
             colors: wantsColor(io, requested ? io.stdoutIsTTY : io.stderrIsTTY),
           })
           // A blank line before every section heading, which the stock formatter omits after lists.
-          const doc = formatter
-            .formatHelpDoc(event.helpDoc)
-            .replace(/\n+(?=[A-Z][A-Z ]+\n)/g, "\n\n")
-            .replace(/\s+$/, "")
+          const doc = formatter.formatHelpDoc(event.helpDoc).replace(/\n+(?=[A-Z][A-Z ]+\n)/g, "\n\n")
           const text = doc + extraHelp(event.commandPath) + "\n"
           if (requested) io.stdout(text)
           else io.stderr(text)

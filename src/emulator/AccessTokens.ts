@@ -51,11 +51,4 @@ export class AccessTokens {
     if (known) this.revoked.add(token)
     return known
   }
-
-  /** Tokens issued and neither expired nor revoked. */
-  live(now: number): number {
-    let n = 0
-    for (const expiresAt of this.issued.values()) if (now < expiresAt) n++
-    return n
-  }
 }

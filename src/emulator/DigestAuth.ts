@@ -17,15 +17,14 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 export const DigestRealm = "MMS Public API"
 
 /**
- * Why a digest `Authorization` header was refused. `stale` tells the client
- * its credentials were right but the nonce is no longer usable.
+ * Whether a digest `Authorization` header was accepted; when refused,
+ * `stale` tells the client its credentials were right but the nonce is no
+ * longer usable. (Only these two facts reach the client.)
  *
  * @since 0.1.0
  * @category models
  */
-export type DigestVerdict =
-  | { readonly ok: true; readonly username: string }
-  | { readonly ok: false; readonly stale: boolean; readonly reason: string }
+export type DigestVerdict = { readonly ok: true } | { readonly ok: false; readonly stale: boolean }
 
 interface NonceState {
   readonly issuedAt: number
@@ -89,38 +88,36 @@ export class DigestAuth {
   verify(method: string, requestTarget: string, credentials: string, now: number): DigestVerdict {
     const p = parseDigestParams(credentials)
     const need = ["username", "realm", "nonce", "uri", "response", "qop", "nc", "cnonce"] as const
-    const missing = need.filter((k) => !p.get(k))
-    if (missing.length > 0) return { ok: false, stale: false, reason: `missing ${missing.join(", ")}` }
+    if (need.some((k) => !p.get(k))) return { ok: false, stale: false }
     const username = p.get("username")!
     const nonce = p.get("nonce")!
     const nc = p.get("nc")!
     const algorithm = p.get("algorithm") ?? "MD5"
-    if (p.get("realm") !== DigestRealm) return { ok: false, stale: false, reason: "wrong realm" }
-    if (algorithm.toUpperCase() !== "MD5") return { ok: false, stale: false, reason: "unsupported algorithm" }
-    if (p.get("qop") !== "auth") return { ok: false, stale: false, reason: "qop must be auth" }
-    if (!/^[0-9a-fA-F]{8}$/.test(nc)) return { ok: false, stale: false, reason: "malformed nc" }
-    if (p.get("uri") !== requestTarget) return { ok: false, stale: false, reason: "uri does not match the request" }
-    if (username !== this.publicKey) return { ok: false, stale: false, reason: "unknown key" }
+    if (p.get("realm") !== DigestRealm) return { ok: false, stale: false }
+    if (algorithm.toUpperCase() !== "MD5") return { ok: false, stale: false }
+    if (p.get("qop") !== "auth") return { ok: false, stale: false }
+    if (!/^[0-9a-fA-F]{8}$/.test(nc)) return { ok: false, stale: false }
+    if (p.get("uri") !== requestTarget) return { ok: false, stale: false }
+    if (username !== this.publicKey) return { ok: false, stale: false }
     const ha1 = md5(`${username}:${DigestRealm}:${this.privateKey}`)
     const ha2 = md5(`${method}:${requestTarget}`)
     const expected = md5(`${ha1}:${nonce}:${nc}:${p.get("cnonce")}:auth:${ha2}`)
     const given = p.get("response")!.toLowerCase()
     if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected)))
-      return { ok: false, stale: false, reason: "wrong response" }
+      return { ok: false, stale: false }
     // The credentials are right from here on: any nonce problem is "stale".
     const state = this.nonces.get(nonce)
-    if (state === undefined) return { ok: false, stale: true, reason: "unknown nonce" }
+    if (state === undefined) return { ok: false, stale: true }
     if (now - state.issuedAt > this.nonceTtlMillis) {
       this.nonces.delete(nonce)
-      return { ok: false, stale: true, reason: "expired nonce" }
+      return { ok: false, stale: true }
     }
     const count = parseInt(nc, 16)
     // Concurrent requests on one nonce may arrive out of order, so replay is
     // judged per value rather than by a strictly rising counter.
-    if (count === 0 || state.seen.has(count) || state.seen.size >= maxSeenPerNonce)
-      return { ok: false, stale: true, reason: "nonce count reused" }
+    if (count === 0 || state.seen.has(count) || state.seen.size >= maxSeenPerNonce) return { ok: false, stale: true }
     state.seen.add(count)
-    return { ok: true, username }
+    return { ok: true }
   }
 
   private sweep(now: number): void {

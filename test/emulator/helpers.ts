@@ -42,12 +42,13 @@ export const digestAuthorization = (input: {
   method: string
   uri: string
   nonce: string
-  nc: number
+  /** A count, written as 8 hex digits, or the text to send as is. */
+  nc: number | string
   cnonce?: string
   realm?: string
 }) => {
   const realm = input.realm ?? "MMS Public API"
-  const nc = input.nc.toString(16).padStart(8, "0")
+  const nc = typeof input.nc === "string" ? input.nc : input.nc.toString(16).padStart(8, "0")
   const cnonce = input.cnonce ?? randomBytes(8).toString("hex")
   const ha1 = md5(`${input.username}:${realm}:${input.password}`)
   const ha2 = md5(`${input.method}:${input.uri}`)
