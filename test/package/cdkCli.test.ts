@@ -22,8 +22,7 @@
  * repository's npm cache; `provider install` builds the provider twice; each
  * synth type-checks main.ts with ts-node): the two flows run concurrently,
  * and print how long each step took. It runs once per CI run: in the pass under Node 20 (`.ci/run`'s first);
- * under another Node it says loudly that it is skipped and why.
- * `ATLAS_FLEX_CLI_FLOWS=1` runs it under any Node.
+ * under another Node it says loudly that it is skipped and why (test/oncePerCi.ts).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { rm } from "node:fs/promises"
@@ -38,18 +37,17 @@ import { defaultVersion } from "../cdktf/version.js"
 import { terraformVersion } from "../provider/terraform.js"
 import { readme, withTarball } from "../readmeBlocks.js"
 import type { Block } from "../readmeBlocks.js"
+import { oncePerCi } from "../oncePerCi.js"
 import { npmEnv, pack, run } from "./packed.js"
 import type { Packed, Ran } from "./packed.js"
 
-const nodeMajor = process.versions.node.split(".")[0]
 const tf = terraformVersion()
+if (tf === undefined)
+  console.warn(
+    "\n!!! SKIPPED: the cdktf and cdktn CLI flows: terraform is not on PATH (install terraform >= 1.11) !!!\n",
+  )
 const skipped =
-  tf === undefined
-    ? "terraform is not on PATH (install terraform >= 1.11)"
-    : nodeMajor !== "20" && process.env["ATLAS_FLEX_CLI_FLOWS"] !== "1"
-      ? `this is Node ${process.versions.node}: the flows run once per CI run, in the Node 20 pass (ATLAS_FLEX_CLI_FLOWS=1 runs them here)`
-      : undefined
-if (skipped !== undefined) console.warn(`\n!!! SKIPPED: the cdktf and cdktn CLI flows: ${skipped} !!!\n`)
+  tf === undefined ? "terraform is not on PATH (install terraform >= 1.11)" : oncePerCi("the cdktf and cdktn CLI flows")
 
 /** The README's blocks of one flow, in order. */
 const flowBlocks = (flow: "cdktf" | "cdktn"): Array<Block> =>

@@ -42,11 +42,12 @@ import { AARCH64_PREFIX, runnerFor } from "../../src/release/ProviderBinary.js"
 import { cli, ensureBuilt } from "../cli/built.js"
 import { clientCertificate, configureAndRead, repoRoot, startPlugin, terraformEnv } from "../provider/pluginProcess.js"
 import { mainTf, runTerraform, terraformVersion } from "../provider/terraform.js"
+import { oncePerCi } from "../oncePerCi.js"
 import { arm64Missing, ensureRelease, pathWithoutNode, readZip, tempHome } from "./support.js"
 
 const version = terraformVersion()
-// The builds of these tests run once in CI (under the machine's Node 20), not again under 22 and 24.
-const buildsHere = process.versions.node.split(".")[0] === "20"
+// The release executable is the pinned Node 24 whichever Node runs the tests: once per CI run.
+const once = oncePerCi("the release end-to-end tests")
 const gpgMissing = spawnSync("gpg", ["--version"]).status !== 0
 if (version === undefined) console.warn("SKIPPING the release end-to-end tests: terraform is not on PATH")
 if (arm64Missing !== undefined) console.warn(`SKIPPING the arm64 handshake test: ${arm64Missing}`)
@@ -60,8 +61,8 @@ const platform = `linux_${process.arch === "x64" ? "amd64" : process.arch}`
 const lockedHashes = (dir: string): Array<string> =>
   [...readFileSync(join(dir, ".terraform.lock.hcl"), "utf8").matchAll(/"((?:h1|zh):[^"]+)"/g)].map((m) => m[1]!)
 
-describe.skipIf(version === undefined)(
-  `the released provider through terraform ${version ?? "(SKIPPED: terraform is not on PATH)"}`,
+describe.skipIf(version === undefined || once !== undefined)(
+  `the released provider through terraform ${version ?? "(SKIPPED: terraform is not on PATH)"}${once === undefined ? "" : ` (SKIPPED: ${once})`}`,
   // Each terraform command starts the plugin 3-4 times; the arm64 start is emulated.
   { timeout: 180_000 },
   () => {
@@ -271,85 +272,77 @@ describe.skipIf(version === undefined)(
       lockFromInstall = readFileSync(join(dir, ".terraform.lock.hcl"), "utf8")
     })
 
-    it.skipIf(!buildsHere)(
-      `(a) a reinstall builds the same bytes: terraform init still verifies the recorded lock file${buildsHere ? "" : ` (SKIPPED under Node ${process.versions.node}: the builds run once, under Node 20)`}`,
-      async () => {
-        const home = join(root, "a", "home")
-        const file = join(home, ".terraform.d", "plugins", PROVIDER_SOURCE, build.version, platform, names.executable)
-        const before = statSync(file).ino
-        // TMPDIR missing: the build works beside the destination, not there.
-        const again = await cli(["provider", "install"], { HOME: home, TMPDIR: join(root, "no-such-tmp") })
-        expect(again.stderr).toBe("")
-        expect(again.stdout).toContain(thisArch().h1)
-        // A new file was renamed into place.
-        expect(statSync(file).ino).not.toBe(before)
-        const dir = join(root, "installed")
-        rmSync(join(dir, ".terraform"), { recursive: true, force: true })
-        await succeeds(dir, ["init"], env({ HOME: home }))
-        expect(readFileSync(join(dir, ".terraform.lock.hcl"), "utf8")).toBe(lockFromInstall)
-      },
-    )
+    it("(a) a reinstall builds the same bytes: terraform init still verifies the recorded lock file", async () => {
+      const home = join(root, "a", "home")
+      const file = join(home, ".terraform.d", "plugins", PROVIDER_SOURCE, build.version, platform, names.executable)
+      const before = statSync(file).ino
+      // TMPDIR missing: the build works beside the destination, not there.
+      const again = await cli(["provider", "install"], { HOME: home, TMPDIR: join(root, "no-such-tmp") })
+      expect(again.stderr).toBe("")
+      expect(again.stdout).toContain(thisArch().h1)
+      // A new file was renamed into place.
+      expect(statSync(file).ino).not.toBe(before)
+      const dir = join(root, "installed")
+      rmSync(join(dir, ".terraform"), { recursive: true, force: true })
+      await succeeds(dir, ["init"], env({ HOME: home }))
+      expect(readFileSync(join(dir, ".terraform.lock.hcl"), "utf8")).toBe(lockFromInstall)
+    })
 
-    it.skipIf(!buildsHere)(
-      `a second clone in another folder, with another HOME, TMPDIR, umask and working folder, rebuilds the release bit for bit (npm run release -- --verify); terraform init from that rebuild verifies the lock file${buildsHere ? "" : ` (SKIPPED under Node ${process.versions.node}: the builds run once, under Node 20)`}`,
-      async () => {
-        const clone = join(root, "elsewhere", "second-clone")
-        mkdirSync(clone, { recursive: true })
-        // The checkout's files as git sees them (tracked and new, not ignored), as a clone has them.
-        const listed = spawnSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
-          cwd: repoRoot,
-          encoding: "utf8",
-        })
-        expect(listed.status).toBe(0)
-        for (const file of listed.stdout.split("\0").filter((f) => f !== "" && existsSync(join(repoRoot, f)))) {
-          mkdirSync(dirname(join(clone, file)), { recursive: true })
-          copyFileSync(join(repoRoot, file), join(clone, file))
-        }
-        // Its dependencies and pinned Node binaries are shared (a symlink changes nothing: the pins are checked).
-        symlinkSync(join(repoRoot, "node_modules"), join(clone, "node_modules"))
-        mkdirSync(join(clone, ".cache"))
-        symlinkSync(join(repoRoot, ".cache", "node"), join(clone, ".cache", "node"))
-        const otherHome = tempHome(join(root, "clone-home"))
-        const otherTmp = mkdtempSync(join(root, "clone-tmp-"))
-        const rebuilt = join(root, "elsewhere", "rebuilt")
-        const verify = spawnSync(
+    it("a second clone in another folder, with another HOME, TMPDIR, umask and working folder, rebuilds the release bit for bit (npm run release -- --verify); terraform init from that rebuild verifies the lock file", async () => {
+      const clone = join(root, "elsewhere", "second-clone")
+      mkdirSync(clone, { recursive: true })
+      // The checkout's files as git sees them (tracked and new, not ignored), as a clone has them.
+      const listed = spawnSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
+        cwd: repoRoot,
+        encoding: "utf8",
+      })
+      expect(listed.status).toBe(0)
+      for (const file of listed.stdout.split("\0").filter((f) => f !== "" && existsSync(join(repoRoot, f)))) {
+        mkdirSync(dirname(join(clone, file)), { recursive: true })
+        copyFileSync(join(repoRoot, file), join(clone, file))
+      }
+      // Its dependencies and pinned Node binaries are shared (a symlink changes nothing: the pins are checked).
+      symlinkSync(join(repoRoot, "node_modules"), join(clone, "node_modules"))
+      mkdirSync(join(clone, ".cache"))
+      symlinkSync(join(repoRoot, ".cache", "node"), join(clone, ".cache", "node"))
+      const otherHome = tempHome(join(root, "clone-home"))
+      const otherTmp = mkdtempSync(join(root, "clone-tmp-"))
+      const rebuilt = join(root, "elsewhere", "rebuilt")
+      const verify = spawnSync(
+        "sh",
+        [
+          "-c",
+          'umask 077; exec "$@"',
           "sh",
-          [
-            "-c",
-            'umask 077; exec "$@"',
-            "sh",
-            process.execPath,
-            join(repoRoot, "dist", "scripts", "release", "release.js"),
-            "--verify",
-            releaseDir,
-            "--out",
-            rebuilt,
-          ],
-          { cwd: clone, env: { PATH: process.env["PATH"] ?? "", HOME: otherHome, TMPDIR: otherTmp }, encoding: "utf8" },
-        )
-        const lines = verify.stdout.trim().split("\n")
-        expect(lines.at(-1)).toBe(
-          `release ${build.version}: every file listed in its SHA256SUMS is rebuilt bit for bit`,
-        )
-        expect(lines.slice(0, -1)).toEqual(
-          [...build.archives.map((a) => a.zip), names.manifest]
-            .sort()
-            .map((file) => expect.stringMatching(new RegExp(`^${file}: listed [0-9a-f]{64}: same$`))),
-        )
-        expect(verify.status).toBe(0)
-        expect(readFileSync(join(rebuilt, names.sums), "utf8")).toBe(readFileSync(join(releaseDir, names.sums), "utf8"))
-        // An install from that rebuild satisfies the lock file recorded with the built install.
-        const home = tempHome(join(root, "from-rebuilt-home"))
-        const installed = await cli(["provider", "install", "--from", rebuilt], { HOME: home })
-        expect(installed.stderr).toBe("")
-        expect(installed.stdout).toContain(thisArch().h1)
-        const dir = workdir("from-rebuilt")
-        writeFileSync(join(dir, ".terraform.lock.hcl"), lockFromInstall)
-        await succeeds(dir, ["init"], env({ HOME: home }))
-        await succeeds(dir, ["plan"], env({ HOME: home }))
-        expect(readFileSync(join(dir, ".terraform.lock.hcl"), "utf8")).toBe(lockFromInstall)
-      },
-    )
+          process.execPath,
+          join(repoRoot, "dist", "scripts", "release", "release.js"),
+          "--verify",
+          releaseDir,
+          "--out",
+          rebuilt,
+        ],
+        { cwd: clone, env: { PATH: process.env["PATH"] ?? "", HOME: otherHome, TMPDIR: otherTmp }, encoding: "utf8" },
+      )
+      const lines = verify.stdout.trim().split("\n")
+      expect(lines.at(-1)).toBe(`release ${build.version}: every file listed in its SHA256SUMS is rebuilt bit for bit`)
+      expect(lines.slice(0, -1)).toEqual(
+        [...build.archives.map((a) => a.zip), names.manifest]
+          .sort()
+          .map((file) => expect.stringMatching(new RegExp(`^${file}: listed [0-9a-f]{64}: same$`))),
+      )
+      expect(verify.status).toBe(0)
+      expect(readFileSync(join(rebuilt, names.sums), "utf8")).toBe(readFileSync(join(releaseDir, names.sums), "utf8"))
+      // An install from that rebuild satisfies the lock file recorded with the built install.
+      const home = tempHome(join(root, "from-rebuilt-home"))
+      const installed = await cli(["provider", "install", "--from", rebuilt], { HOME: home })
+      expect(installed.stderr).toBe("")
+      expect(installed.stdout).toContain(thisArch().h1)
+      const dir = workdir("from-rebuilt")
+      writeFileSync(join(dir, ".terraform.lock.hcl"), lockFromInstall)
+      await succeeds(dir, ["init"], env({ HOME: home }))
+      await succeeds(dir, ["plan"], env({ HOME: home }))
+      expect(readFileSync(join(dir, ".terraform.lock.hcl"), "utf8")).toBe(lockFromInstall)
+    })
 
     it("(a) provider install --from the release folder satisfies the same lock file", async () => {
       const home = tempHome(join(root, "from-release-home"))
