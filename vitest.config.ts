@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os"
 import { defineConfig } from "vitest/config"
 import type { Reporter } from "vitest/node"
 
@@ -43,9 +44,9 @@ export default defineConfig({
     globalSetup: ["test/release/globalSetup.ts"],
     reporters: ["default", plainSummary],
     // vitest's default is one worker less than the cores: one worker on a two-core CI machine, where most of the
-    // slow files wait on subprocesses (terraform, npm, the CDK CLIs). Two workers there: the Node 20 pass took
+    // slow files wait on subprocesses (terraform, npm, the CDK CLIs). At least two: there, the Node 20 pass took
     // 405 s instead of 512 s, side by side on the same busy machine.
-    maxWorkers: 2,
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
