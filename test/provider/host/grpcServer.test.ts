@@ -6,7 +6,7 @@ import * as grpc from "@grpc/grpc-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeServerCertificate } from "../../../src/provider/host/Certificate.js"
 import type { ServerCertificate } from "../../../src/provider/host/Certificate.js"
-import { GrpcServer, parseTimeout, percentEncode, Status } from "../../../src/provider/host/GrpcServer.js"
+import { GrpcServer, parseTimeout, percentEncode, Status, unaryMethod } from "../../../src/provider/host/GrpcServer.js"
 import type { UnaryCall } from "../../../src/provider/host/GrpcServer.js"
 import { healthDefinition } from "../../../src/provider/host/GoPluginServices.js"
 import { clientCertificate } from "../pluginProcess.js"
@@ -23,7 +23,25 @@ const method = (name: string) => ({
   responseDeserialize: (b: Buffer) => b,
   originalName: name,
 })
-const echo = { Echo: method("Echo"), Hang: method("Hang"), Fail: method("Fail"), Missing: method("Missing") }
+const echo = {
+  Echo: method("Echo"),
+  Hang: method("Hang"),
+  Fail: method("Fail"),
+  Missing: method("Missing"),
+  // A request its codec refuses, and an answer its codec refuses.
+  Undecodable: {
+    ...method("Undecodable"),
+    requestDeserialize: (b: Buffer): Buffer => {
+      throw new Error(`bad field\n  at byte ${b.length}`)
+    },
+  },
+  Unencodable: {
+    ...method("Unencodable"),
+    responseSerialize: (): Buffer => {
+      throw new Error("no wire type for this answer")
+    },
+  },
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -49,6 +67,8 @@ const handlers = {
   Fail: (request: Buffer) => {
     throw new Error(request.toString())
   },
+  Undecodable: (request: Buffer) => request,
+  Unencodable: (request: Buffer) => request,
 }
 
 let dir: string
@@ -417,6 +437,124 @@ describe("GrpcServer's wire rules, over raw HTTP/2", () => {
   })
 })
 
+describe("GrpcServer's refusals, each with its status and grpc-message", () => {
+  let port: number
+  beforeAll(async () => {
+    port = (await start()).port
+  })
+  const refusal = async (path: string, body: ReadonlyArray<Buffer>, headers: http2.OutgoingHttpHeaders = {}) => {
+    const answer = await raw(port, path, body, headers)
+    return [answer.headers["grpc-status"], answer.headers["grpc-message"]]
+  }
+  const whole = frame(Buffer.from("hello"))
+
+  it("names the rule a request broke", async () => {
+    const at = "/test.Echo/Echo"
+    expect(await refusal(at, [whole], { "grpc-timeout": "1x" })).toEqual(["13", "malformed grpc-timeout 1x"])
+    // The unit ends the value: "1mx" is not one millisecond.
+    expect(await refusal(at, [whole], { "grpc-timeout": "1mx" })).toEqual(["13", "malformed grpc-timeout 1mx"])
+    expect(await refusal(at, [])).toEqual(["13", "no request message"])
+    expect(await refusal(at, [whole.subarray(0, 7)])).toEqual(["13", "truncated request message"])
+    expect(await refusal(at, [whole, whole])).toEqual(["13", "more than one request message in a unary call"])
+    expect(await refusal(at, [frame(Buffer.from("x"), 1)])).toEqual([
+      "13",
+      "compressed flag 1 on a message with grpc-encoding identity",
+    ])
+    // Only flag 1 means compressed: flag 2 is malformed whatever the encoding.
+    expect(await refusal(at, [frame(Buffer.from("x"), 2)], { "grpc-encoding": "gzip" })).toEqual([
+      "13",
+      "compressed flag 2 on a message with grpc-encoding gzip",
+    ])
+    expect(await refusal(at, [Buffer.from([0, 0, 0x40, 0, 1])])).toEqual([
+      "8",
+      "request message of 4194305 bytes is larger than the limit of 4194304",
+    ])
+    expect(await refusal("/test.Echo/Hang", [frame(Buffer.from("60000"))], { "grpc-timeout": "20m" })).toEqual([
+      "4",
+      "deadline exceeded",
+    ])
+  })
+
+  it("answers INTERNAL, on one line, when a message cannot be decoded or an answer encoded", async () => {
+    expect(await refusal("/test.Echo/Undecodable", [whole])).toEqual([
+      "13",
+      "the request message could not be decoded: bad field at byte 5",
+    ])
+    expect(await refusal("/test.Echo/Unencodable", [whole])).toEqual([
+      "13",
+      "the response message could not be encoded: no wire type for this answer",
+    ])
+  })
+
+  it("cuts a long grpc-message at 1,024 characters", async () => {
+    const [, message] = await refusal("/test.Echo/Fail", [frame(Buffer.from("x".repeat(3000)))])
+    expect(message).toBe("x".repeat(1024))
+  })
+
+  it("serves a call whose grpc-timeout is longer than a timer can wait, as one with no deadline", async () => {
+    const answer = await raw(port, "/test.Echo/Hang", [frame(Buffer.from("30"))], { "grpc-timeout": "99999999H" })
+    expect(answer.trailers?.["grpc-status"]).toBe("0")
+    expect(answer.body).toEqual(frame(Buffer.from("late")))
+  })
+
+  it("tells a non-POST client to POST (HTTP 405 with Allow), and a non-gRPC one nothing more (415)", async () => {
+    const get = await raw(port, "/test.Echo/Echo", [], { ":method": "GET" })
+    expect([get.headers[":status"], get.headers["allow"]]).toEqual([405, "POST"])
+    const json = await raw(port, "/test.Echo/Echo", [whole], { "content-type": "application/json" })
+    expect([json.headers[":status"], json.headers["allow"]]).toEqual([415, undefined])
+  })
+
+  it("refuses a handler for a method it was not given", () => {
+    expect(() => new GrpcServer().addService(echo, { Nope: () => Buffer.alloc(0) })).toThrow("no method Nope to serve")
+  })
+
+  it("refuses an HTTP/1.1 client over TLS: gRPC is HTTP/2 only", async () => {
+    const { request } = await import("node:https")
+    const status = await new Promise<string>((resolve) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: "/test.Echo/Echo",
+          ca: certificate.certPem,
+          cert: client.certPem,
+          key: client.keyPem,
+          servername: "localhost",
+          ALPNProtocols: ["http/1.1"],
+        },
+        (res) => resolve(`served ${res.statusCode}`),
+      )
+      req.on("error", (e) => resolve(`refused: ${e.message}`))
+      req.end()
+    })
+    expect(status).toMatch(/^refused/)
+  })
+})
+
+describe("unaryMethod", () => {
+  it("gives grpc-js clients one unary method, under the lower-camel name they expect", async () => {
+    const bytes = { encode: (b: Buffer) => b, decode: (b: Buffer) => b }
+    const definition = { Echo: unaryMethod("test.Echo", "Echo", bytes, bytes) }
+    expect(definition.Echo).toMatchObject({ path: "/test.Echo/Echo", requestStream: false, responseStream: false })
+    expect(definition.Echo.originalName).toBe("echo")
+    const { port } = await start()
+    const Ctor = grpc.makeGenericClientConstructor(definition, "Echo")
+    const c = new Ctor(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createSsl(
+        Buffer.from(certificate.certPem),
+        Buffer.from(client.keyPem),
+        Buffer.from(client.certPem),
+      ),
+      { "grpc.ssl_target_name_override": "localhost" },
+    ) as grpc.Client & Record<string, Function>
+    expect(typeof c["echo"]).toBe("function")
+    expect((await unary(c, "echo", Buffer.from("camel")).result).toString()).toBe("echo:camel")
+    c.close()
+  })
+})
+
 describe("GrpcServer.stop", () => {
   it("lets a call in flight finish within the grace period", async () => {
     const { server, port } = await start()
@@ -447,6 +585,8 @@ describe("GrpcServer's codecs", () => {
   it("percent-encodes grpc-message as UTF-8, leaving printable ASCII but % alone", () => {
     expect(percentEncode("plain text ~!")).toBe("plain text ~!")
     expect(percentEncode("100%")).toBe("100%25")
+    // Once one byte needs encoding, the printable ones around it, "~" (0x7e) and " " (0x20) included, do not.
+    expect(percentEncode("~ é ~")).toBe("~ %C3%A9 ~")
     expect(percentEncode("é\t\u{1F600}")).toBe("%C3%A9%09%F0%9F%98%80")
     expect(decodeURIComponent(percentEncode("any ünïcode % text\r\n"))).toBe("any ünïcode % text\r\n")
   })
