@@ -1,4 +1,5 @@
 import * as http2 from "node:http2"
+import * as https from "node:https"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -509,22 +510,18 @@ describe("GrpcServer's refusals, each with its status and grpc-message", () => {
   })
 
   it("refuses an HTTP/1.1 client over TLS: gRPC is HTTP/2 only", async () => {
-    const { request } = await import("node:https")
+    const options: https.RequestOptions = {
+      host: "127.0.0.1",
+      port,
+      method: "POST",
+      path: "/test.Echo/Echo",
+      ca: certificate.certPem,
+      cert: client.certPem,
+      key: client.keyPem,
+      servername: "localhost",
+    }
     const status = await new Promise<string>((resolve) => {
-      const req = request(
-        {
-          host: "127.0.0.1",
-          port,
-          method: "POST",
-          path: "/test.Echo/Echo",
-          ca: certificate.certPem,
-          cert: client.certPem,
-          key: client.keyPem,
-          servername: "localhost",
-          ALPNProtocols: ["http/1.1"],
-        },
-        (res) => resolve(`served ${res.statusCode}`),
-      )
+      const req = https.request(options, (res) => resolve(`served ${res.statusCode}`))
       req.on("error", (e) => resolve(`refused: ${e.message}`))
       req.end()
     })
