@@ -54,6 +54,18 @@ describe("the generic server's refusals", () => {
     ])
     const read = await server.readDataSource({ type_name: "toy_shout", config: value({ text: 5, loud: null }) })
     expect(details(read)).toEqual(details(data))
+    const ephemeral = await server.openEphemeralResource({
+      type_name: "toy_shout",
+      config: value({ text: 5, loud: null }),
+    })
+    expect(details(ephemeral)).toEqual([
+      "Terraform sent an ephemeral resource configuration this provider cannot read: text: expected a string, got number.",
+    ])
+    expect(
+      details(
+        server.validateEphemeralResourceConfig({ type_name: "toy_shout", config: value({ text: 5, loud: null }) }),
+      ),
+    ).toEqual(details(ephemeral))
   })
 
   it("names the types it has when asked for another", async () => {
