@@ -49,6 +49,25 @@ describe("makeServerCertificate", () => {
     expect(text).toContain("NIST CURVE: P-256")
   })
 
+  it("names atlas-flex-restore's localhost, and marks key usage and basic constraints critical, as Go's crypto/tls reads them", () => {
+    const text = openssl("x509", "-in", certFile, "-noout", "-text")
+    expect(text).toMatch(/Issuer: O ?= ?atlas-flex-restore, CN ?= ?localhost\n/)
+    expect(text).toMatch(/Subject: O ?= ?atlas-flex-restore, CN ?= ?localhost\n/)
+    expect(text).toMatch(/X509v3 Key Usage: critical\n\s*Digital Signature\n/)
+    expect(text).toMatch(/X509v3 Extended Key Usage: ?\n\s*TLS Web Server Authentication\n/)
+    expect(text).toMatch(/X509v3 Basic Constraints: critical\n\s*CA:FALSE\n/)
+    expect(text).toMatch(/X509v3 Subject Alternative Name: ?\n\s*DNS:localhost\n/)
+  })
+
+  it("is PEM of 64-character lines, the last one ended too", () => {
+    const body = "[A-Za-z0-9+/=]"
+    for (let i = 0; i < 20; i++) {
+      expect(makeServerCertificate().certPem).toMatch(
+        new RegExp(`^-----BEGIN CERTIFICATE-----\n(${body}{64}\n)*${body}{1,64}\n-----END CERTIFICATE-----\n$`),
+      )
+    }
+  })
+
   it("verifies as a trust anchor of itself, for the sslserver purpose", () => {
     expect(openssl("verify", "-purpose", "sslserver", "-CAfile", certFile, certFile).trim()).toBe(`${certFile}: OK`)
   })
