@@ -17,6 +17,8 @@ const openssl = (...args: Array<string>) => execFileSync("openssl", args, { enco
 describe("Der", () => {
   it("encodes lengths in short and long form", () => {
     expect(Der.octetString(Buffer.alloc(3)).subarray(0, 2)).toEqual(Buffer.from([0x04, 3]))
+    expect(Der.octetString(Buffer.alloc(127)).subarray(0, 2)).toEqual(Buffer.from([0x04, 127]))
+    expect(Der.octetString(Buffer.alloc(128)).subarray(0, 3)).toEqual(Buffer.from([0x04, 0x81, 128]))
     expect(Der.octetString(Buffer.alloc(200)).subarray(0, 3)).toEqual(Buffer.from([0x04, 0x81, 200]))
     expect(Der.octetString(Buffer.alloc(300)).subarray(0, 4)).toEqual(Buffer.from([0x04, 0x82, 0x01, 0x2c]))
   })
