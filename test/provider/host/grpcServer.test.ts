@@ -142,7 +142,14 @@ interface RawAnswer {
 }
 
 /** One request over raw HTTP/2 (mutual TLS), for what a gRPC library would not send. */
-const raw = (port: number, path: string, body: ReadonlyArray<Buffer>, headers: http2.OutgoingHttpHeaders = {}) =>
+const raw = (
+  port: number,
+  path: string,
+  body: ReadonlyArray<Buffer>,
+  headers: http2.OutgoingHttpHeaders = {},
+  /** Pause between the writes, so that each is its own DATA frame. */
+  pauseMillis = 0,
+) =>
   new Promise<RawAnswer>((resolve, reject) => {
     const session = http2.connect(`https://127.0.0.1:${port}`, {
       ca: certificate.certPem,
@@ -169,8 +176,18 @@ const raw = (port: number, path: string, body: ReadonlyArray<Buffer>, headers: h
       session.close()
       resolve({ headers: answer, trailers, body: Buffer.concat(chunks) })
     })
-    for (const b of body) request.write(b)
-    request.end()
+    if (pauseMillis === 0) {
+      for (const b of body) request.write(b)
+      request.end()
+      return
+    }
+    void (async () => {
+      for (const b of body) {
+        request.write(b)
+        await sleep(pauseMillis)
+      }
+      request.end()
+    })()
   })
 
 describe("GrpcServer over mutual TLS, with a grpc-js client", () => {
@@ -527,6 +544,95 @@ describe("GrpcServer's refusals, each with its status and grpc-message", () => {
     })
     // Node's answer on a TLS connection that negotiated no HTTP/2: 403, and the connection closed.
     expect(status).toBe("served 403")
+  })
+})
+
+describe("GrpcServer's calls, end to end", () => {
+  let port: number
+  beforeAll(async () => {
+    port = (await start()).port
+  })
+
+  it("tells the handler why its signal aborted: the client cancelled, or the deadline passed", async () => {
+    const c = grpcClient(port)
+    const before = seen.length
+    const call = unary(c, "Hang", Buffer.from(""))
+    while (seen.length === before) await sleep(5)
+    const cancelled = seen.at(-1)!.signal
+    call.cancel()
+    while (!cancelled.aborted) await sleep(5)
+    expect((cancelled.reason as Error).message).toBe("the client cancelled the call")
+    c.close()
+    await raw(port, "/test.Echo/Hang", [frame(Buffer.from(""))], { "grpc-timeout": "20m" })
+    expect((seen.at(-1)!.signal.reason as Error).message).toBe("the call's deadline passed")
+  })
+
+  it("leaves the signal of an answered call alone, deadline or not, once its stream has closed", async () => {
+    for (const headers of [{}, { "grpc-timeout": "30m" }]) {
+      const before = seen.length
+      const answer = await raw(port, "/test.Echo/Echo", [frame(Buffer.from("done"))], headers)
+      expect(answer.trailers?.["grpc-status"]).toBe("0")
+      const call = seen.at(-1)!
+      expect(seen.length).toBe(before + 1)
+      await call.closed
+      await sleep(60)
+      expect(call.signal.aborted).toBe(false)
+    }
+  })
+
+  it("reads a length prefix that arrives over several DATA frames", async () => {
+    const whole = frame(Buffer.from("paced"))
+    const answer = await raw(
+      port,
+      "/test.Echo/Echo",
+      [whole.subarray(0, 2), whole.subarray(2, 4), whole.subarray(4)],
+      {},
+      20,
+    )
+    expect(answer.body).toEqual(frame(Buffer.from("echo:paced")))
+  })
+
+  it("does not hand the handler a request it refused (two messages in one unary call)", async () => {
+    const whole = frame(Buffer.from("one"))
+    const before = seen.length
+    const answer = await raw(port, "/test.Echo/Hang", [Buffer.concat([whole, whole])])
+    expect(answer.headers["grpc-status"]).toBe(String(Status.INTERNAL))
+    await sleep(20)
+    expect(seen.length).toBe(before)
+  })
+
+  it("ends the stream of a request it refused early, so that a client still sending it stops", async () => {
+    const session = http2.connect(`https://127.0.0.1:${port}`, {
+      ca: certificate.certPem,
+      cert: client.certPem,
+      key: client.keyPem,
+      servername: "localhost",
+    })
+    const request = session.request({
+      ":method": "POST",
+      ":path": "/test.Echo/Echo",
+      "content-type": "application/grpc",
+      te: "trailers",
+    })
+    request.on("error", () => {})
+    const status = new Promise((resolve) => request.on("response", (h) => resolve(h["grpc-status"])))
+    // A 4 MiB + 1 prefix, and the client never ends its request.
+    request.write(Buffer.from([0, 0, 0x40, 0, 1]))
+    expect(await status).toBe(String(Status.RESOURCE_EXHAUSTED))
+    await new Promise((resolve) => request.on("close", resolve))
+    expect(request.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR)
+    session.destroy()
+  })
+})
+
+describe("GrpcServer.stop on idle connections", () => {
+  it("closes them at once: it does not wait out the grace period", async () => {
+    const { server, port } = await start()
+    const c = grpcClient(port)
+    expect((await unary(c, "Echo", Buffer.from("idle")).result).toString()).toBe("echo:idle")
+    // The client keeps its connection open; a stop that waited out 10 minutes would fail the test.
+    await server.stop(600_000)
+    c.close()
   })
 })
 
