@@ -267,3 +267,29 @@ describe("the generic server's configurations", () => {
     ])
   })
 })
+
+describe("the generic server's edges", () => {
+  it("answers null for an attribute the read gave as anything but a string", async () => {
+    const numeric: DataSource<ToySession> = {
+      ...shout,
+      read: async (_session, config) => ({ _tag: "State", state: { text: config["text"]!, loud: 5 as never } }),
+    }
+    const server = new ProviderServer({ provider: { ...toyProvider(), dataSources: [numeric] } })
+    const answer = await server.readDataSource({ type_name: "toy_shout", config: value({ text: "hi", loud: null }) })
+    expect(decodeMsgpack(answer.state!.msgpack!)).toStrictEqual({ loud: null, text: "hi" })
+  })
+
+  it("gives up waiting for a release that never ends after the timeout given to close", async () => {
+    const provider: Provider<ToySession> = {
+      ...toyProvider(),
+      configure: async (settings) => ({
+        ...(await toyProvider().configure(settings)),
+        dispose: () => new Promise<void>(() => {}),
+      }),
+    }
+    const server = new ProviderServer({ provider })
+    await server.configureProvider({ config: value({ token: "t" }) })
+    // A close that waited for the release would never end, and fail the test.
+    await server.close(10)
+  })
+})
