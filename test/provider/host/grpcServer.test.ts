@@ -101,7 +101,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const grpcClient = (port: number, who: KeyPair | "none" | "plaintext" = client, options: object = {}) => {
+const grpcClient = (
+  port: number,
+  who: KeyPair | "none" | "plaintext" = client,
+  options: object = {},
+  definition: object = echo,
+) => {
   const credentials =
     who === "plaintext"
       ? grpc.credentials.createInsecure()
@@ -110,7 +115,7 @@ const grpcClient = (port: number, who: KeyPair | "none" | "plaintext" = client, 
           who === "none" ? null : Buffer.from(who.keyPem),
           who === "none" ? null : Buffer.from(who.certPem),
         )
-  const Ctor = grpc.makeGenericClientConstructor(echo, "Echo")
+  const Ctor = grpc.makeGenericClientConstructor(definition as grpc.ServiceDefinition, "Service")
   return new Ctor(`127.0.0.1:${port}`, credentials, {
     "grpc.ssl_target_name_override": "localhost",
     ...options,
@@ -141,6 +146,19 @@ interface RawAnswer {
   readonly body: Buffer
 }
 
+/** A mutual-TLS HTTP/2 connection to the test server, as a client holding the certificate. */
+const connect = (port: number) =>
+  http2.connect(`https://127.0.0.1:${port}`, {
+    ca: certificate.certPem,
+    cert: client.certPem,
+    key: client.keyPem,
+    servername: "localhost",
+  })
+
+/** A gRPC POST on `session`, its body left to write. */
+const grpcRequest = (session: http2.ClientHttp2Session, path: string, headers: http2.OutgoingHttpHeaders = {}) =>
+  session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...headers })
+
 /** One request over raw HTTP/2 (mutual TLS), for what a gRPC library would not send. */
 const raw = (
   port: number,
@@ -151,20 +169,9 @@ const raw = (
   pauseMillis = 0,
 ) =>
   new Promise<RawAnswer>((resolve, reject) => {
-    const session = http2.connect(`https://127.0.0.1:${port}`, {
-      ca: certificate.certPem,
-      cert: client.certPem,
-      key: client.keyPem,
-      servername: "localhost",
-    })
+    const session = connect(port)
     session.on("error", reject)
-    const request = session.request({
-      ":method": "POST",
-      ":path": path,
-      "content-type": "application/grpc",
-      te: "trailers",
-      ...headers,
-    })
+    const request = grpcRequest(session, path, headers)
     let answer: http2.IncomingHttpHeaders = {}
     let trailers: http2.IncomingHttpHeaders | undefined
     const chunks: Array<Buffer> = []
@@ -223,16 +230,7 @@ describe("GrpcServer over mutual TLS, with a grpc-js client", () => {
 
   it("serves the protocol's definitions (the health service)", async () => {
     const { port } = await start()
-    const Health = grpc.makeGenericClientConstructor(healthDefinition, "Health")
-    const h = new Health(
-      `127.0.0.1:${port}`,
-      grpc.credentials.createSsl(
-        Buffer.from(certificate.certPem),
-        Buffer.from(client.keyPem),
-        Buffer.from(client.certPem),
-      ),
-      { "grpc.ssl_target_name_override": "localhost" },
-    ) as grpc.Client & Record<string, Function>
+    const h = grpcClient(port, client, {}, healthDefinition)
     const answer = await new Promise((resolve, reject) =>
       h["Check"]!({ service: "plugin" }, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))),
     )
@@ -434,17 +432,8 @@ describe("GrpcServer's wire rules, over raw HTTP/2", () => {
   })
 
   it("survives a stream reset before the request is complete", async () => {
-    const session = http2.connect(`https://127.0.0.1:${port}`, {
-      ca: certificate.certPem,
-      cert: client.certPem,
-      key: client.keyPem,
-      servername: "localhost",
-    })
-    const request = session.request({
-      ":method": "POST",
-      ":path": "/test.Echo/Echo",
-      "content-type": "application/grpc",
-    })
+    const session = connect(port)
+    const request = grpcRequest(session, "/test.Echo/Echo")
     request.on("error", () => {})
     request.write(Buffer.from([0, 0, 0]))
     request.close(http2.constants.NGHTTP2_CANCEL)
@@ -602,18 +591,8 @@ describe("GrpcServer's calls, end to end", () => {
   })
 
   it("ends the stream of a request it refused early, so that a client still sending it stops", async () => {
-    const session = http2.connect(`https://127.0.0.1:${port}`, {
-      ca: certificate.certPem,
-      cert: client.certPem,
-      key: client.keyPem,
-      servername: "localhost",
-    })
-    const request = session.request({
-      ":method": "POST",
-      ":path": "/test.Echo/Echo",
-      "content-type": "application/grpc",
-      te: "trailers",
-    })
+    const session = connect(port)
+    const request = grpcRequest(session, "/test.Echo/Echo")
     request.on("error", () => {})
     const status = new Promise((resolve) => request.on("response", (h) => resolve(h["grpc-status"])))
     // A 4 MiB + 1 prefix, and the client never ends its request.
@@ -643,16 +622,7 @@ describe("unaryMethod", () => {
     expect(definition.Echo).toMatchObject({ path: "/test.Echo/Echo", requestStream: false, responseStream: false })
     expect(definition.Echo.originalName).toBe("echo")
     const { port } = await start()
-    const Ctor = grpc.makeGenericClientConstructor(definition, "Echo")
-    const c = new Ctor(
-      `127.0.0.1:${port}`,
-      grpc.credentials.createSsl(
-        Buffer.from(certificate.certPem),
-        Buffer.from(client.keyPem),
-        Buffer.from(client.certPem),
-      ),
-      { "grpc.ssl_target_name_override": "localhost" },
-    ) as grpc.Client & Record<string, Function>
+    const c = grpcClient(port, client, {}, definition)
     expect(typeof c["echo"]).toBe("function")
     expect((await unary(c, "echo", Buffer.from("camel")).result).toString()).toBe("echo:camel")
     c.close()
