@@ -108,4 +108,71 @@ describe("the tfplugin6 service", () => {
     expect(millis).toBeGreaterThan(0)
     expect(millis).toBeLessThanOrEqual(took)
   })
+
+  it("routes each RPC of the subset to the server's answer, and logs it under its own name", async () => {
+    const { rpc, lines } = service()
+    const shoutConfig = value({ text: "hi", loud: null })
+    // The same provider, configured as the calls below configure theirs.
+    const same = new ProviderServer({ provider: toyProvider() })
+    await same.configureProvider({ config: value({ token: "t" }) })
+    const cases: Array<[string, object, unknown]> = [
+      ["GetMetadata", {}, same.getMetadata()],
+      ["GetProviderSchema", {}, same.getProviderSchema()],
+      [
+        "ValidateProviderConfig",
+        { config: value({ token: 5 }) },
+        same.validateProviderConfig({ config: value({ token: 5 }) }),
+      ],
+      [
+        "ValidateDataResourceConfig",
+        { type_name: "toy_shout", config: value({ text: "", loud: null }) },
+        same.validateDataResourceConfig({ type_name: "toy_shout", config: value({ text: "", loud: null }) }),
+      ],
+      [
+        "ValidateEphemeralResourceConfig",
+        { type_name: "toy_probe", config: shoutConfig },
+        same.validateEphemeralResourceConfig({ type_name: "toy_probe", config: shoutConfig }),
+      ],
+      ["ConfigureProvider", { config: value({ token: "t" }) }, { diagnostics: [] }],
+      [
+        "ReadDataSource",
+        { type_name: "toy_shout", config: shoutConfig },
+        await same.readDataSource({ type_name: "toy_shout", config: shoutConfig }),
+      ],
+      [
+        "OpenEphemeralResource",
+        { type_name: "toy_shout", config: shoutConfig },
+        await same.openEphemeralResource({ type_name: "toy_shout", config: shoutConfig }),
+      ],
+      ["CloseEphemeralResource", { type_name: "toy_probe" }, same.closeEphemeralResource({ type_name: "toy_probe" })],
+      ["StopProvider", {}, {}],
+      ["GetFunctions", {}, {}],
+    ]
+    for (const [name, request, expected] of cases) {
+      lines.length = 0
+      expect([name, await rpc(name, request)]).toEqual([name, expected])
+      expect(lines[0]).toEqual(["trace", "rpc start", { rpc: name }])
+    }
+  })
+
+  it("cancels a read when its call is cancelled", async () => {
+    const controller = new AbortController()
+    const server = new ProviderServer({ provider: toyProvider() })
+    const { handlers } = providerService(server, { enabled: () => false, log: () => {} })
+    const read = Promise.resolve(
+      handlers["ReadDataSource"]!(
+        { type_name: "toy_probe", config: value({ id: "x", note: null }) },
+        { ...call, signal: controller.signal },
+      ),
+    ) as Promise<any>
+    const open = Promise.resolve(
+      handlers["OpenEphemeralResource"]!(
+        { type_name: "toy_shout", config: value({ text: "a", loud: null }) },
+        { ...call, signal: AbortSignal.abort() },
+      ),
+    ) as Promise<any>
+    controller.abort()
+    expect((await read).diagnostics[0].detail).toBe("probe x cancelled")
+    expect((await open).result).toBeDefined()
+  })
 })
