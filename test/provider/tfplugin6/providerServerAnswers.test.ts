@@ -279,6 +279,23 @@ describe("the generic server's edges", () => {
     expect(decodeMsgpack(answer.state!.msgpack!)).toStrictEqual({ loud: null, text: "hi" })
   })
 
+  it("names every input a read changed", async () => {
+    const rewriting: DataSource<ToySession> = {
+      ...probe,
+      read: async () => ({ _tag: "State", state: { id: "other", note: "changed" } }),
+    }
+    const server = new ProviderServer({ provider: { ...toyProvider(), dataSources: [rewriting] } })
+    const answer = await server.readDataSource({ type_name: "toy_probe", config: value({ id: "a", note: null }) })
+    expect(details(answer)).toEqual(["The read changed the input attributes id, note."])
+  })
+
+  it("serves a provider that lists no ephemeral resources", () => {
+    const { ephemeralResources: _, ...provider } = toyProvider()
+    const server = new ProviderServer({ provider })
+    expect(server.getMetadata().ephemeral_resources).toEqual([])
+    expect(server.getProviderSchema().ephemeral_resource_schemas).toEqual({})
+  })
+
   it("gives up waiting for a release that never ends after the timeout given to close", async () => {
     const provider: Provider<ToySession> = {
       ...toyProvider(),
