@@ -67,7 +67,9 @@ export const mutationRooms: ReadonlyArray<MutationRoom> = [
     name: "provider",
     dirs: ["src/provider/host/", "src/provider/tfplugin6/"],
     skip: ["src/provider/tfplugin6/proto/"],
-    tests: ["test/provider/host/**/*.test.ts", "test/provider/tfplugin6/**/*.test.ts"],
+    // test/release/units.test.ts judges the code cache's folder and file writes (src/provider/host/CodeCache.ts),
+    // which the release installs and the single executable uses.
+    tests: ["test/provider/host/**/*.test.ts", "test/provider/tfplugin6/**/*.test.ts", "test/release/units.test.ts"],
   },
   {
     name: "release",

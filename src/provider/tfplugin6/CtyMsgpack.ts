@@ -98,16 +98,15 @@ const everyExtensionIsUnknown: ExtensionCodecType<undefined> = {
 export const decodeMsgpack = (bytes: Uint8Array): unknown =>
   decode(bytes, { extensionCodec: everyExtensionIsUnknown, useBigInt64: false })
 
+/** What a value that is neither null nor a string is (callers handle null first). */
 const describe = (value: unknown): string =>
-  value === null
-    ? "null"
-    : Array.isArray(value)
-      ? "a list"
-      : value instanceof Uint8Array
-        ? "bytes"
-        : typeof value === "object"
-          ? "an object"
-          : typeof value
+  Array.isArray(value)
+    ? "a list"
+    : value instanceof Uint8Array
+      ? "bytes"
+      : typeof value === "object"
+        ? "an object"
+        : typeof value
 
 /**
  * Reads a `DynamicValue` as an object of the given string attributes. Never

@@ -52,6 +52,9 @@ const invalidValue = (decoded: DecodedObject<string> & { _tag: "Invalid" }, what
 /** What a type is, as diagnostics name it. */
 type Kind = "data source" | "ephemeral resource"
 
+/** "a data source", "an ephemeral resource". */
+const aKind = (kind: Kind): string => `${kind === "ephemeral resource" ? "an" : "a"} ${kind}`
+
 interface Served<S extends ProviderSession> {
   readonly dataSource: DataSource<S>
   readonly attributes: ReadonlyArray<string>
@@ -154,7 +157,7 @@ export class ProviderServer<S extends ProviderSession = any> {
     const served = types.get(request.type_name ?? "")
     if (served === undefined) return { diagnostics: [this.#unknownType(kind, request.type_name)] }
     const decoded = decodeObject(request.config, served.attributes)
-    if (decoded._tag === "Invalid") return { diagnostics: invalidValue(decoded, `a ${kind} configuration`) }
+    if (decoded._tag === "Invalid") return { diagnostics: invalidValue(decoded, `${aKind(kind)} configuration`) }
     if (decoded._tag !== "Object") return { diagnostics: [] }
     // Unknown and null values are left out: unknowns are checked once known,
     // and Terraform itself reports a missing required attribute.
@@ -225,7 +228,7 @@ export class ProviderServer<S extends ProviderSession = any> {
     const served = types.get(request.type_name ?? "")
     if (served === undefined) return { diagnostics: [this.#unknownType(kind, request.type_name)] }
     const decoded = decodeObject(request.config, served.attributes)
-    if (decoded._tag === "Invalid") return { diagnostics: invalidValue(decoded, `a ${kind} configuration`) }
+    if (decoded._tag === "Invalid") return { diagnostics: invalidValue(decoded, `${aKind(kind)} configuration`) }
     if (decoded._tag !== "Object") {
       return {
         diagnostics: [

@@ -17,6 +17,8 @@ const openssl = (...args: Array<string>) => execFileSync("openssl", args, { enco
 describe("Der", () => {
   it("encodes lengths in short and long form", () => {
     expect(Der.octetString(Buffer.alloc(3)).subarray(0, 2)).toEqual(Buffer.from([0x04, 3]))
+    expect(Der.octetString(Buffer.alloc(127)).subarray(0, 2)).toEqual(Buffer.from([0x04, 127]))
+    expect(Der.octetString(Buffer.alloc(128)).subarray(0, 3)).toEqual(Buffer.from([0x04, 0x81, 128]))
     expect(Der.octetString(Buffer.alloc(200)).subarray(0, 3)).toEqual(Buffer.from([0x04, 0x81, 200]))
     expect(Der.octetString(Buffer.alloc(300)).subarray(0, 4)).toEqual(Buffer.from([0x04, 0x82, 0x01, 0x2c]))
   })
@@ -47,6 +49,28 @@ describe("makeServerCertificate", () => {
     expect(text).toContain("DNS:localhost")
     expect(text).toMatch(/Extended Key Usage:\s*\n\s*TLS Web Server Authentication/)
     expect(text).toContain("NIST CURVE: P-256")
+  })
+
+  it("names atlas-flex-restore's localhost, and marks key usage and basic constraints critical, as Go's crypto/tls reads them", () => {
+    // A certificate made inside the test.
+    const own = join(dir, "own.pem")
+    writeFileSync(own, makeServerCertificate().certPem)
+    const text = openssl("x509", "-in", own, "-noout", "-text")
+    expect(text).toMatch(/Issuer: O ?= ?atlas-flex-restore, CN ?= ?localhost\n/)
+    expect(text).toMatch(/Subject: O ?= ?atlas-flex-restore, CN ?= ?localhost\n/)
+    expect(text).toMatch(/X509v3 Key Usage: critical\n\s*Digital Signature\n/)
+    expect(text).toMatch(/X509v3 Extended Key Usage: ?\n\s*TLS Web Server Authentication\n/)
+    expect(text).toMatch(/X509v3 Basic Constraints: critical\n\s*CA:FALSE\n/)
+    expect(text).toMatch(/X509v3 Subject Alternative Name: ?\n\s*DNS:localhost\n/)
+  })
+
+  it("is PEM of 64-character lines, the last one ended too", () => {
+    const body = "[A-Za-z0-9+/=]"
+    for (let i = 0; i < 20; i++) {
+      expect(makeServerCertificate().certPem).toMatch(
+        new RegExp(`^-----BEGIN CERTIFICATE-----\n(${body}{64}\n)*${body}{1,64}\n-----END CERTIFICATE-----\n$`),
+      )
+    }
   })
 
   it("verifies as a trust anchor of itself, for the sslserver purpose", () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as esbuild from "esbuild"
@@ -65,5 +65,45 @@ describe("loadCommonJs", () => {
     writeFileSync(file, `exports.twice = (x) => x + x // changed`)
     writeFileSync(`${file}.cache`, readFileSync(`${other}.cache`))
     expect(fresh(file)).toEqual({ cached: false, value: 42 })
+  })
+})
+
+describe("loadCommonJs in one process", () => {
+  it("writes the cache beside the file, and the next load uses it", () => {
+    const file = module("e.cjs", "e")
+    const first = loadCommonJs(file)
+    expect(first.cached).toBe(false)
+    first.writeCache()
+    expect(statSync(`${file}.cache`).size).toBeGreaterThan(0)
+    const second = loadCommonJs(file)
+    expect(second.cached).toBe(true)
+    expect(second.exports.twice(4)).toBe(8)
+  })
+
+  it("ignores the cache under ATLAS_PROVIDER_CODE_CACHE=0, and a cache V8 rejects", () => {
+    const file = module("f.cjs", "f")
+    loadCommonJs(file).writeCache()
+    const saved = process.env["ATLAS_PROVIDER_CODE_CACHE"]
+    process.env["ATLAS_PROVIDER_CODE_CACHE"] = "0"
+    try {
+      expect(loadCommonJs(file).cached).toBe(false)
+    } finally {
+      if (saved === undefined) delete process.env["ATLAS_PROVIDER_CODE_CACHE"]
+      else process.env["ATLAS_PROVIDER_CODE_CACHE"] = saved
+    }
+    expect(loadCommonJs(file).cached).toBe(true)
+    // Source this process has not compiled yet (V8 would reuse its own compilation), with a cache that is garbage.
+    const other = module("h.cjs", "h")
+    writeFileSync(`${other}.cache`, "not a code cache")
+    const rejected = loadCommonJs(other)
+    expect(rejected.cached).toBe(false)
+    expect(rejected.exports.twice(5)).toBe(10)
+  })
+
+  it("says which cache it could not write", () => {
+    const file = module("g.cjs", "g")
+    // A folder where the cache would go: it cannot be replaced by a file.
+    mkdirSync(`${file}.cache`)
+    expect(() => loadCommonJs(file).writeCache()).toThrow(`cannot write the code cache ${file}.cache`)
   })
 })

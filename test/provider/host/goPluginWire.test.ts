@@ -46,6 +46,24 @@ describe("go-plugin wire code", () => {
     expect(() => check.responseSerialize({ status: "BUSY" as never })).toThrow("no serving status BUSY")
   })
 
+  it("reads only field 1 as the status, and the low 32 bits of a ten-byte varint exactly", () => {
+    expect(check.responseDeserialize(bytes(0x10, 0x01))).toStrictEqual({})
+    // 1 + 2^63: in a double the 1 would be lost, were the high bits added in.
+    expect(check.responseDeserialize(bytes(0x08, 0x81, ...Array(8).fill(0x80), 0x01))).toStrictEqual({
+      status: "SERVING",
+    })
+  })
+
+  it("writes nothing for a field that is not set (undefined, or null as protobufjs objects have it)", () => {
+    for (const unset of [{}, { service: undefined }, { service: null as never }])
+      expect(check.requestSerialize(unset)).toStrictEqual(Buffer.alloc(0))
+    for (const unset of [{}, { status: undefined }, { status: null as never }])
+      expect(check.responseSerialize(unset)).toStrictEqual(Buffer.alloc(0))
+    // The default value, when set, is written.
+    expect(check.requestSerialize({ service: "" })).toStrictEqual(bytes(0x0a, 0x00))
+    expect(check.responseSerialize({ status: "UNKNOWN" })).toStrictEqual(bytes(0x08, 0x00))
+  })
+
   it.each([
     ["a varint cut short", bytes(0x08, 0x81), "truncated protobuf varint"],
     ["a varint of eleven bytes", bytes(0x08, ...Array(10).fill(0x81), 0x01), "malformed protobuf varint"],

@@ -1,4 +1,5 @@
 import * as http2 from "node:http2"
+import * as https from "node:https"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -6,7 +7,7 @@ import * as grpc from "@grpc/grpc-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeServerCertificate } from "../../../src/provider/host/Certificate.js"
 import type { ServerCertificate } from "../../../src/provider/host/Certificate.js"
-import { GrpcServer, parseTimeout, percentEncode, Status } from "../../../src/provider/host/GrpcServer.js"
+import { GrpcServer, parseTimeout, percentEncode, Status, unaryMethod } from "../../../src/provider/host/GrpcServer.js"
 import type { UnaryCall } from "../../../src/provider/host/GrpcServer.js"
 import { healthDefinition } from "../../../src/provider/host/GoPluginServices.js"
 import { clientCertificate } from "../pluginProcess.js"
@@ -23,7 +24,25 @@ const method = (name: string) => ({
   responseDeserialize: (b: Buffer) => b,
   originalName: name,
 })
-const echo = { Echo: method("Echo"), Hang: method("Hang"), Fail: method("Fail"), Missing: method("Missing") }
+const echo = {
+  Echo: method("Echo"),
+  Hang: method("Hang"),
+  Fail: method("Fail"),
+  Missing: method("Missing"),
+  // A request its codec refuses, and an answer its codec refuses.
+  Undecodable: {
+    ...method("Undecodable"),
+    requestDeserialize: (b: Buffer): Buffer => {
+      throw new Error(`bad field\n  at byte ${b.length}`)
+    },
+  },
+  Unencodable: {
+    ...method("Unencodable"),
+    responseSerialize: (): Buffer => {
+      throw new Error("no wire type for this answer")
+    },
+  },
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -49,6 +68,8 @@ const handlers = {
   Fail: (request: Buffer) => {
     throw new Error(request.toString())
   },
+  Undecodable: (request: Buffer) => request,
+  Unencodable: (request: Buffer) => request,
 }
 
 let dir: string
@@ -80,7 +101,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const grpcClient = (port: number, who: KeyPair | "none" | "plaintext" = client, options: object = {}) => {
+const grpcClient = (
+  port: number,
+  who: KeyPair | "none" | "plaintext" = client,
+  options: object = {},
+  definition: object = echo,
+) => {
   const credentials =
     who === "plaintext"
       ? grpc.credentials.createInsecure()
@@ -89,7 +115,7 @@ const grpcClient = (port: number, who: KeyPair | "none" | "plaintext" = client, 
           who === "none" ? null : Buffer.from(who.keyPem),
           who === "none" ? null : Buffer.from(who.certPem),
         )
-  const Ctor = grpc.makeGenericClientConstructor(echo, "Echo")
+  const Ctor = grpc.makeGenericClientConstructor(definition as grpc.ServiceDefinition, "Service")
   return new Ctor(`127.0.0.1:${port}`, credentials, {
     "grpc.ssl_target_name_override": "localhost",
     ...options,
@@ -120,23 +146,32 @@ interface RawAnswer {
   readonly body: Buffer
 }
 
+/** A mutual-TLS HTTP/2 connection to the test server, as a client holding the certificate. */
+const connect = (port: number) =>
+  http2.connect(`https://127.0.0.1:${port}`, {
+    ca: certificate.certPem,
+    cert: client.certPem,
+    key: client.keyPem,
+    servername: "localhost",
+  })
+
+/** A gRPC POST on `session`, its body left to write. */
+const grpcRequest = (session: http2.ClientHttp2Session, path: string, headers: http2.OutgoingHttpHeaders = {}) =>
+  session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...headers })
+
 /** One request over raw HTTP/2 (mutual TLS), for what a gRPC library would not send. */
-const raw = (port: number, path: string, body: ReadonlyArray<Buffer>, headers: http2.OutgoingHttpHeaders = {}) =>
+const raw = (
+  port: number,
+  path: string,
+  body: ReadonlyArray<Buffer>,
+  headers: http2.OutgoingHttpHeaders = {},
+  /** Pause between the writes, so that each is its own DATA frame. */
+  pauseMillis = 0,
+) =>
   new Promise<RawAnswer>((resolve, reject) => {
-    const session = http2.connect(`https://127.0.0.1:${port}`, {
-      ca: certificate.certPem,
-      cert: client.certPem,
-      key: client.keyPem,
-      servername: "localhost",
-    })
+    const session = connect(port)
     session.on("error", reject)
-    const request = session.request({
-      ":method": "POST",
-      ":path": path,
-      "content-type": "application/grpc",
-      te: "trailers",
-      ...headers,
-    })
+    const request = grpcRequest(session, path, headers)
     let answer: http2.IncomingHttpHeaders = {}
     let trailers: http2.IncomingHttpHeaders | undefined
     const chunks: Array<Buffer> = []
@@ -148,8 +183,18 @@ const raw = (port: number, path: string, body: ReadonlyArray<Buffer>, headers: h
       session.close()
       resolve({ headers: answer, trailers, body: Buffer.concat(chunks) })
     })
-    for (const b of body) request.write(b)
-    request.end()
+    if (pauseMillis === 0) {
+      for (const b of body) request.write(b)
+      request.end()
+      return
+    }
+    void (async () => {
+      for (const b of body) {
+        request.write(b)
+        await sleep(pauseMillis)
+      }
+      request.end()
+    })()
   })
 
 describe("GrpcServer over mutual TLS, with a grpc-js client", () => {
@@ -185,16 +230,7 @@ describe("GrpcServer over mutual TLS, with a grpc-js client", () => {
 
   it("serves the protocol's definitions (the health service)", async () => {
     const { port } = await start()
-    const Health = grpc.makeGenericClientConstructor(healthDefinition, "Health")
-    const h = new Health(
-      `127.0.0.1:${port}`,
-      grpc.credentials.createSsl(
-        Buffer.from(certificate.certPem),
-        Buffer.from(client.keyPem),
-        Buffer.from(client.certPem),
-      ),
-      { "grpc.ssl_target_name_override": "localhost" },
-    ) as grpc.Client & Record<string, Function>
+    const h = grpcClient(port, client, {}, healthDefinition)
     const answer = await new Promise((resolve, reject) =>
       h["Check"]!({ service: "plugin" }, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))),
     )
@@ -396,17 +432,8 @@ describe("GrpcServer's wire rules, over raw HTTP/2", () => {
   })
 
   it("survives a stream reset before the request is complete", async () => {
-    const session = http2.connect(`https://127.0.0.1:${port}`, {
-      ca: certificate.certPem,
-      cert: client.certPem,
-      key: client.keyPem,
-      servername: "localhost",
-    })
-    const request = session.request({
-      ":method": "POST",
-      ":path": "/test.Echo/Echo",
-      "content-type": "application/grpc",
-    })
+    const session = connect(port)
+    const request = grpcRequest(session, "/test.Echo/Echo")
     request.on("error", () => {})
     request.write(Buffer.from([0, 0, 0]))
     request.close(http2.constants.NGHTTP2_CANCEL)
@@ -414,6 +441,191 @@ describe("GrpcServer's wire rules, over raw HTTP/2", () => {
     session.destroy()
     const answer = await raw(port, "/test.Echo/Echo", [frame(Buffer.from("z"))])
     expect(answer.body).toEqual(frame(Buffer.from("echo:z")))
+  })
+})
+
+describe("GrpcServer's refusals, each with its status and grpc-message", () => {
+  let port: number
+  beforeAll(async () => {
+    port = (await start()).port
+  })
+  const refusal = async (path: string, body: ReadonlyArray<Buffer>, headers: http2.OutgoingHttpHeaders = {}) => {
+    const answer = await raw(port, path, body, headers)
+    return [answer.headers["grpc-status"], answer.headers["grpc-message"]]
+  }
+  const whole = frame(Buffer.from("hello"))
+
+  it("names the rule a request broke", async () => {
+    const at = "/test.Echo/Echo"
+    expect(await refusal(at, [whole], { "grpc-timeout": "1x" })).toEqual(["13", "malformed grpc-timeout 1x"])
+    // The unit ends the value: "1mx" is not one millisecond.
+    expect(await refusal(at, [whole], { "grpc-timeout": "1mx" })).toEqual(["13", "malformed grpc-timeout 1mx"])
+    expect(await refusal(at, [])).toEqual(["13", "no request message"])
+    expect(await refusal(at, [whole.subarray(0, 7)])).toEqual(["13", "truncated request message"])
+    expect(await refusal(at, [whole, whole])).toEqual(["13", "more than one request message in a unary call"])
+    expect(await refusal(at, [frame(Buffer.from("x"), 1)])).toEqual([
+      "13",
+      "compressed flag 1 on a message with grpc-encoding identity",
+    ])
+    // Only flag 1 means compressed: flag 2 is malformed whatever the encoding.
+    expect(await refusal(at, [frame(Buffer.from("x"), 2)], { "grpc-encoding": "gzip" })).toEqual([
+      "13",
+      "compressed flag 2 on a message with grpc-encoding gzip",
+    ])
+    expect(await refusal(at, [Buffer.from([0, 0, 0x40, 0, 1])])).toEqual([
+      "8",
+      "request message of 4194305 bytes is larger than the limit of 4194304",
+    ])
+    expect(await refusal("/test.Echo/Hang", [frame(Buffer.from("60000"))], { "grpc-timeout": "20m" })).toEqual([
+      "4",
+      "deadline exceeded",
+    ])
+  })
+
+  it("answers INTERNAL, on one line, when a message cannot be decoded or an answer encoded", async () => {
+    expect(await refusal("/test.Echo/Undecodable", [whole])).toEqual([
+      "13",
+      "the request message could not be decoded: bad field at byte 5",
+    ])
+    expect(await refusal("/test.Echo/Unencodable", [whole])).toEqual([
+      "13",
+      "the response message could not be encoded: no wire type for this answer",
+    ])
+  })
+
+  it("cuts a long grpc-message at 1,024 characters", async () => {
+    const [, message] = await refusal("/test.Echo/Fail", [frame(Buffer.from("x".repeat(3000)))])
+    expect(message).toBe("x".repeat(1024))
+  })
+
+  it("serves a call whose grpc-timeout is longer than a timer can wait, as one with no deadline", async () => {
+    const answer = await raw(port, "/test.Echo/Hang", [frame(Buffer.from("30"))], { "grpc-timeout": "99999999H" })
+    expect(answer.trailers?.["grpc-status"]).toBe("0")
+    expect(answer.body).toEqual(frame(Buffer.from("late")))
+  })
+
+  it("tells a non-POST client to POST (HTTP 405 with Allow), and a non-gRPC one nothing more (415)", async () => {
+    const get = await raw(port, "/test.Echo/Echo", [], { ":method": "GET" })
+    expect([get.headers[":status"], get.headers["allow"]]).toEqual([405, "POST"])
+    const json = await raw(port, "/test.Echo/Echo", [whole], { "content-type": "application/json" })
+    expect([json.headers[":status"], json.headers["allow"]]).toEqual([415, undefined])
+  })
+
+  it("refuses a handler for a method it was not given", () => {
+    expect(() => new GrpcServer().addService(echo, { Nope: () => Buffer.alloc(0) })).toThrow("no method Nope to serve")
+  })
+
+  it("refuses an HTTP/1.1 client over TLS with 403: gRPC is HTTP/2 only", async () => {
+    const options: https.RequestOptions = {
+      host: "127.0.0.1",
+      port,
+      method: "POST",
+      path: "/test.Echo/Echo",
+      ca: certificate.certPem,
+      cert: client.certPem,
+      key: client.keyPem,
+      servername: "localhost",
+    }
+    const status = await new Promise<string>((resolve) => {
+      const req = https.request(options, (res) => resolve(`served ${res.statusCode}`))
+      req.on("error", (e) => resolve(`refused: ${e.message}`))
+      req.end()
+    })
+    // Node's answer on a TLS connection that negotiated no HTTP/2: 403, and the connection closed.
+    expect(status).toBe("served 403")
+  })
+})
+
+describe("GrpcServer's calls, end to end", () => {
+  let port: number
+  beforeAll(async () => {
+    port = (await start()).port
+  })
+
+  it("tells the handler why its signal aborted: the client cancelled, or the deadline passed", async () => {
+    const c = grpcClient(port)
+    const before = seen.length
+    const call = unary(c, "Hang", Buffer.from(""))
+    while (seen.length === before) await sleep(5)
+    const cancelled = seen.at(-1)!.signal
+    call.cancel()
+    while (!cancelled.aborted) await sleep(5)
+    expect((cancelled.reason as Error).message).toBe("the client cancelled the call")
+    c.close()
+    await raw(port, "/test.Echo/Hang", [frame(Buffer.from(""))], { "grpc-timeout": "20m" })
+    expect((seen.at(-1)!.signal.reason as Error).message).toBe("the call's deadline passed")
+  })
+
+  it("leaves the signal of an answered call alone, deadline or not, once its stream has closed", async () => {
+    for (const headers of [{}, { "grpc-timeout": "30m" }]) {
+      const before = seen.length
+      const answer = await raw(port, "/test.Echo/Echo", [frame(Buffer.from("done"))], headers)
+      expect(answer.trailers?.["grpc-status"]).toBe("0")
+      const call = seen.at(-1)!
+      expect(seen.length).toBe(before + 1)
+      await call.closed
+      await sleep(60)
+      expect(call.signal.aborted).toBe(false)
+    }
+  })
+
+  it("reads a length prefix that arrives over several DATA frames", async () => {
+    const whole = frame(Buffer.from("paced"))
+    const answer = await raw(
+      port,
+      "/test.Echo/Echo",
+      [whole.subarray(0, 2), whole.subarray(2, 4), whole.subarray(4)],
+      {},
+      20,
+    )
+    expect(answer.body).toEqual(frame(Buffer.from("echo:paced")))
+  })
+
+  it("does not hand the handler a request it refused (two messages in one unary call)", async () => {
+    const whole = frame(Buffer.from("one"))
+    const before = seen.length
+    const answer = await raw(port, "/test.Echo/Hang", [Buffer.concat([whole, whole])])
+    expect(answer.headers["grpc-status"]).toBe(String(Status.INTERNAL))
+    await sleep(20)
+    expect(seen.length).toBe(before)
+  })
+
+  it("ends the stream of a request it refused early, so that a client still sending it stops", async () => {
+    const session = connect(port)
+    const request = grpcRequest(session, "/test.Echo/Echo")
+    request.on("error", () => {})
+    const status = new Promise((resolve) => request.on("response", (h) => resolve(h["grpc-status"])))
+    // A 4 MiB + 1 prefix, and the client never ends its request.
+    request.write(Buffer.from([0, 0, 0x40, 0, 1]))
+    expect(await status).toBe(String(Status.RESOURCE_EXHAUSTED))
+    await new Promise((resolve) => request.on("close", resolve))
+    expect(request.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR)
+    session.destroy()
+  })
+})
+
+describe("GrpcServer.stop on idle connections", () => {
+  it("closes them at once: it does not wait out the grace period", async () => {
+    const { server, port } = await start()
+    const c = grpcClient(port)
+    expect((await unary(c, "Echo", Buffer.from("idle")).result).toString()).toBe("echo:idle")
+    // The client keeps its connection open; a stop that waited out 10 minutes would fail the test.
+    await server.stop(600_000)
+    c.close()
+  })
+})
+
+describe("unaryMethod", () => {
+  it("gives grpc-js clients one unary method, under the lower-camel name they expect", async () => {
+    const bytes = { encode: (b: Buffer) => b, decode: (b: Buffer) => b }
+    const definition = { Echo: unaryMethod("test.Echo", "Echo", bytes, bytes) }
+    expect(definition.Echo).toMatchObject({ path: "/test.Echo/Echo", requestStream: false, responseStream: false })
+    expect(definition.Echo.originalName).toBe("echo")
+    const { port } = await start()
+    const c = grpcClient(port, client, {}, definition)
+    expect(typeof c["echo"]).toBe("function")
+    expect((await unary(c, "echo", Buffer.from("camel")).result).toString()).toBe("echo:camel")
+    c.close()
   })
 })
 
@@ -447,6 +659,8 @@ describe("GrpcServer's codecs", () => {
   it("percent-encodes grpc-message as UTF-8, leaving printable ASCII but % alone", () => {
     expect(percentEncode("plain text ~!")).toBe("plain text ~!")
     expect(percentEncode("100%")).toBe("100%25")
+    // Once one byte needs encoding, the printable ones around it, "~" (0x7e) and " " (0x20) included, do not.
+    expect(percentEncode("~ é ~")).toBe("~ %C3%A9 ~")
     expect(percentEncode("é\t\u{1F600}")).toBe("%C3%A9%09%F0%9F%98%80")
     expect(decodeURIComponent(percentEncode("any ünïcode % text\r\n"))).toBe("any ünïcode % text\r\n")
   })

@@ -159,6 +159,20 @@ describe("signals", () => {
     process.emit("SIGINT", "SIGINT")
     expect(stops).toStrictEqual(["SIGTERM", "SIGINT"])
   })
+
+  it("stops once the process is reparented (its host went away without a Shutdown)", () => {
+    vi.useFakeTimers()
+    const stops: Array<string> = []
+    const parent = process.ppid
+    watchSignals({ debug: false, log: silentLogger, stop: (why) => stops.push(why) })
+    const ppid = vi.spyOn(process, "ppid", "get").mockReturnValue(parent + 1)
+    try {
+      vi.advanceTimersByTime(1_000)
+    } finally {
+      ppid.mockRestore()
+    }
+    expect(stops[0]).toBe("parent exited")
+  })
 })
 
 describe("the plugin host", () => {

@@ -3,6 +3,11 @@
  * check and a shutdown request; and the time of its two start-up
  * phases, which add up to no more than the start took.
  */
+import { mkdtempSync, rmSync } from "node:fs"
+import * as net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as tls from "node:tls"
 import * as grpc from "@grpc/grpc-js"
 import { afterAll, describe, expect, it } from "vitest"
 import { uptimeMillis } from "../../../src/provider/host/Clock.js"
@@ -10,6 +15,7 @@ import { controllerDefinition, healthDefinition } from "../../../src/provider/ho
 import { makeLogger } from "../../../src/provider/host/Log.js"
 import { startPluginHost } from "../../../src/provider/host/PluginHost.js"
 import type { RunningPluginHost } from "../../../src/provider/host/PluginHost.js"
+import { clientCertificate } from "../pluginProcess.js"
 
 describe("the plugin host's log", () => {
   const hosts: Array<RunningPluginHost> = []
@@ -49,5 +55,52 @@ describe("the plugin host's log", () => {
       { level: "trace", message: "rpc", rpc: "Health.Check" },
       { level: "debug", message: "shutdown requested", rpc: undefined },
     ])
+  })
+
+  it("logs a refused client as a transport event, through scrub; listens on 127.0.0.1 only; stops listening at stop", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "plugin-host-log-"))
+    try {
+      const lines: Array<string> = []
+      const host = await startPluginHost({
+        services: [],
+        appProtocolVersion: 6,
+        log: makeLogger({ level: "trace", write: (line) => lines.push(line) }),
+        clientCertPem: clientCertificate(dir).certPem,
+        scrub: (text) => text.replaceAll("certificate", "<masked>"),
+        onShutdown: () => {},
+      })
+      hosts.push(host)
+      // A TLS client with no certificate of its own.
+      await new Promise<void>((resolve) => {
+        const socket = tls.connect({
+          host: "127.0.0.1",
+          port: host.port,
+          ca: host.certificate.certPem,
+          servername: "localhost",
+          ALPNProtocols: ["h2"],
+        })
+        socket.on("error", () => resolve())
+        socket.on("close", () => resolve())
+      })
+      while (!lines.some((line) => line.includes("grpc transport"))) await new Promise((r) => setTimeout(r, 5))
+      const transport = lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((m) => m["@message"] === "grpc transport")!
+      expect(transport).toMatchObject({ "@level": "debug", where: "tls" })
+      expect(transport["error"]).toContain("<masked>")
+      expect(transport["error"]).not.toContain("certificate")
+
+      const reachable = (host: string, port: number) =>
+        new Promise<boolean>((resolve) => {
+          const socket = net.connect({ host, port }, () => (socket.destroy(), resolve(true)))
+          socket.on("error", () => resolve(false))
+        })
+      expect(await reachable("127.0.0.1", host.port)).toBe(true)
+      expect(await reachable("::1", host.port)).toBe(false)
+      await host.stop()
+      expect(await reachable("127.0.0.1", host.port)).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -54,6 +54,8 @@ describe("decodeObject", () => {
     expect(decodeObject(msgpack(null), attributes)._tag).toBe("Null")
     expect(decodeObject(undefined, attributes)._tag).toBe("Null")
     expect(decodeObject({ msgpack: Buffer.alloc(0) }, attributes)._tag).toBe("Null")
+    expect(decodeObject({ json: Buffer.alloc(0) }, attributes)._tag).toBe("Null")
+    expect(decodeMsgpack(unknown)).toMatchObject({ _tag: "UnknownValue" })
   })
 
   it("reads the JSON encoding too", () => {
@@ -73,6 +75,13 @@ describe("decodeObject", () => {
     expect(invalid(msgpack("a string"))[0]!.reason).toBe("expected an object, got string")
     expect(invalid(msgpack([1, 2]))[0]!.reason).toBe("expected an object, got a list")
     expect(invalid(msgpack({ name: 42 }))).toEqual([{ attribute: "name", reason: "expected a string, got number" }])
+    expect(invalid(msgpack(Buffer.from("x")))[0]!.reason).toBe("expected an object, got bytes")
+    expect(invalid(msgpack(7))[0]!.reason).toBe("expected an object, got number")
+    expect(invalid(msgpack({ name: { a: "b" } }))[0]!.reason).toBe("expected a string, got an object")
+    expect(invalid(msgpack({ name: ["b"] }))[0]!.reason).toBe("expected a string, got a list")
+    // A 64-bit integer is a number, as cty's numbers are, not a bigint.
+    expect(invalid(msgpack({ name: 2 ** 40 }))[0]!.reason).toBe("expected a string, got number")
+    expect(decodeMsgpack(encode(2 ** 40))).toBe(2 ** 40)
     expect(invalid(msgpack({ name: "x", extra: "y" }))).toEqual([
       { attribute: "extra", reason: "the schema has no such attribute" },
     ])

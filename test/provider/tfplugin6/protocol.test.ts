@@ -141,3 +141,13 @@ describe("the protocol codec", () => {
     expect(provider["ReadDataSource"]!.responseStream).toBe(false)
   })
 })
+
+describe("the codec's lookups", () => {
+  it("refuse a message type or service the codec does not have, by name", () => {
+    expect(() => messageCodec("tfplugin6.NoSuchMessage")).toThrow("no message type tfplugin6.NoSuchMessage")
+    expect(() => messageCodec("nowhere.Message")).toThrow("no message type nowhere.Message")
+    // A namespace is not a message type.
+    expect(() => messageCodec("tfplugin6")).toThrow("no message type tfplugin6")
+    expect(() => serviceDefinition("tfplugin6.NoSuchService")).toThrow("no service tfplugin6.NoSuchService")
+  })
+})
