@@ -74,9 +74,9 @@ export const mutationRooms: ReadonlyArray<MutationRoom> = [
   {
     name: "release",
     dirs: ["src/release/"],
-    // The in-process suite; test/release/release.test.ts and install.test.ts drive the built release and CLI
+    // The in-process suites; test/release/release.test.ts and install.test.ts drive the built release and CLI
     // with terraform, which no mutant of src/ reaches.
-    tests: ["test/release/units.test.ts"],
+    tests: ["test/release/units.test.ts", "test/release/unit/**/*.test.ts"],
   },
   {
     name: "cdktf",
