@@ -5,19 +5,18 @@
  */
 import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createServer as createHttpsServer } from "node:https"
-import type { Server as HttpsServer } from "node:https"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { opensslCertificate } from "../../bench/opensslCertificate.js"
 import { providerSchemaJson } from "../../src/datasource/schema.js"
 import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
 import type { RunningEmulator } from "../../src/emulator/index.js"
 import { digestChallenge, startScriptServer } from "../hardening/support.js"
 import { bin, cli, ensureBuilt, root } from "./built.js"
 import type { Ran } from "./built.js"
+import { serveTls } from "../tlsServer.js"
+import type { TlsServer } from "../tlsServer.js"
 
 let emulator: RunningEmulator
 /** Only ever given invalid input: it must never see a request. */
@@ -583,28 +582,21 @@ describe.concurrent("bounded and named right against servers that misbehave (iss
 
 describe("NODE_TLS_REJECT_UNAUTHORIZED=0 does not turn the certificate check off", () => {
   const dir = mkdtempSync(join(tmpdir(), "cli-tls-"))
-  let server: HttpsServer
+  let atlas: TlsServer
   let url: string
   let caFile: string
   const seen: Array<string | undefined> = []
   beforeAll(async () => {
-    const made = opensslCertificate(dir, "atlas", {
-      curve: "P-256",
-      subject: "/CN=127.0.0.1",
-      subjectAltName: "IP:127.0.0.1",
-    })
-    caFile = made.certFile
-    server = createHttpsServer({ key: made.keyPem, cert: made.certPem }, (request, response) => {
+    atlas = await serveTls(dir, "atlas", (request, response) => {
       seen.push(request.headers.authorization)
       response.writeHead(200, { "content-type": "application/vnd.atlas.2024-11-13+json" })
       response.end(JSON.stringify({ id: EmulatorSeed.jobs.completed, instanceName: "c", status: "COMPLETED" }))
     })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    url = `https://127.0.0.1:${(server.address() as { port: number }).port}`
+    ;({ url } = atlas)
+    caFile = atlas.certificate.certFile
   })
-  afterAll(() => {
-    server.closeAllConnections()
-    server.close()
+  afterAll(async () => {
+    await atlas.close()
     rmSync(dir, { recursive: true, force: true })
   })
   const warning =

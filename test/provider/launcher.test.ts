@@ -16,8 +16,6 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs"
-import { createServer } from "node:https"
-import type { Server } from "node:https"
 import { tmpdir } from "node:os"
 import { rootCertificates } from "node:tls"
 import { join } from "node:path"
@@ -27,7 +25,8 @@ import { decodeMsgpack } from "../../src/provider/tfplugin6/CtyMsgpack.js"
 import { atlasTrust, LauncherEnv } from "../../src/datasource/plugin/Trust.js"
 import { buildPlugin, clientCertificate, configureAndRead, repoRoot } from "./pluginProcess.js"
 import type { BuiltPlugin, KeyPair } from "./pluginProcess.js"
-import { opensslCertificate } from "../../bench/opensslCertificate.js"
+import { serveTls } from "../tlsServer.js"
+import type { TlsServer } from "../tlsServer.js"
 
 const launcher = join(repoRoot, "bin", "terraform-provider-mongodbatlas")
 let dir: string
@@ -150,7 +149,7 @@ describe("atlasTrust", () => {
 describe("the plugin's Atlas client over https", () => {
   let plugin: BuiltPlugin
   let client: KeyPair
-  let server: Server
+  let atlas: TlsServer
   let caFile: string
   let baseUrl: string
   const userAgents: Array<string> = []
@@ -158,13 +157,7 @@ describe("the plugin's Atlas client over https", () => {
   beforeAll(async () => {
     plugin = await buildPlugin()
     client = clientCertificate(plugin.dir)
-    const atlas = opensslCertificate(dir, "atlas", {
-      curve: "P-256",
-      subject: "/CN=127.0.0.1",
-      subjectAltName: "IP:127.0.0.1",
-    })
-    caFile = atlas.certFile
-    server = createServer({ key: atlas.keyPem, cert: atlas.certPem }, (request, response) => {
+    atlas = await serveTls(dir, "atlas", (request, response) => {
       userAgents.push(request.headers["user-agent"] ?? "")
       response.writeHead(200, { "content-type": "application/vnd.atlas.2024-11-13+json;charset=utf-8" })
       response.end(
@@ -175,12 +168,11 @@ describe("the plugin's Atlas client over https", () => {
         }),
       )
     })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    baseUrl = `https://127.0.0.1:${(server.address() as { port: number }).port}`
+    caFile = atlas.certificate.certFile
+    baseUrl = atlas.url
   }, 60_000)
-  afterAll(() => {
-    server?.closeAllConnections()
-    server?.close()
+  afterAll(async () => {
+    await atlas?.close()
     plugin?.cleanup()
   })
 
