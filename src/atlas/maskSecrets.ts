@@ -42,6 +42,22 @@ const html: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">":
 const htmlEscape = (value: string) => value.replace(/[&<>"']/g, (c) => html[c]!)
 const base64 = (value: string) => Buffer.from(value).toString("base64").replace(/=+$/, "")
 
+/**
+ * The base64 characters that the secret's bytes alone decide, for each of the
+ * three offsets (mod 3) at which it can start inside longer base64 text (a
+ * JSON body base64-encoded whole): with `k` bytes before it, its bits start
+ * at bit 8k, and character i (bits 6i to 6i+5) is the secret's alone when it
+ * lies within bits 8k to 8(k+n)-1. In base64 and base64url.
+ */
+const base64Cores = (value: string): ReadonlyArray<string> => {
+  const bytes = Buffer.from(value)
+  return [0, 1, 2].flatMap((k) => {
+    const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString("base64")
+    const core = encoded.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6))
+    return core.length < MinSecretLength ? [] : [core, core.replace(/\+/g, "-").replace(/\//g, "_")]
+  })
+}
+
 const jsonEscapes = (value: string): ReadonlyArray<string> => {
   const json = jsonInner(value)
   const ascii = json.replace(/[\u007f-\uffff]/g, hex4)
@@ -52,7 +68,8 @@ const jsonEscapes = (value: string): ReadonlyArray<string> => {
  * Every form a secret takes on the wire or in text that echoes it: raw;
  * URL-encoded (`encodeURIComponent`, the form encoding with `+`, the
  * `URLSearchParams` encoding, each also with lower-case hex); HTML-escaped;
- * base64 (unpadded) and base64url; and each of those JSON-escaped once and
+ * base64 (unpadded) and base64url, alone or inside longer base64 text at any
+ * offset (the characters only the secret decides); and each of those JSON-escaped once and
  * twice (a JSON body quoted inside a JSON log line), as `JSON.stringify`
  * writes it, with non-ASCII as `\uXXXX`, with `/` as `\/`. The `Basic`
  * credential is the base64 of a pair, not of the secret alone:
@@ -70,6 +87,7 @@ export const secretForms = (secret: string): ReadonlyArray<string> => {
     htmlEscape(secret),
     base64(secret),
     Buffer.from(secret).toString("base64url"),
+    ...base64Cores(secret),
   ]
   const once = plain.flatMap(jsonEscapes)
   return [...new Set([...plain, ...once, ...once.flatMap(jsonEscapes)])]

@@ -171,6 +171,59 @@ describe("every form of a secret is masked (issue 21)", () => {
     )
   })
 
+  it("property: inside longer base64 text (a body encoded whole), the characters only the secret decides are masked, at any offset", () => {
+    const bytes = fc.uint8Array({ maxLength: 7 })
+    fc.assert(
+      fc.property(
+        secret,
+        bytes,
+        bytes,
+        fc.constantFrom("base64", "base64url") as fc.Arbitrary<BufferEncoding>,
+        (s, before, after, alphabet) => {
+          const encode = (head: Uint8Array, tail: Uint8Array) =>
+            Buffer.concat([head, Buffer.from(s), tail]).toString(alphabet)
+          const blob = encode(before, after)
+          // Independently of the code under test: with every bit around the secret flipped, a character keeps its
+          // value exactly when the secret's bits alone decide it. Those are what must not survive.
+          const flip = (b: Uint8Array) => b.map((x) => 255 - x)
+          const other = encode(flip(before), flip(after))
+          const decided = [...blob].map((c, i) => c === other[i] && !"=".includes(c))
+          const first = decided.indexOf(true)
+          const last = decided.lastIndexOf(true)
+          expect(first).toBeGreaterThanOrEqual(0)
+          const core = blob.slice(first, last + 1)
+          const out = maskSecrets(`body ${blob} end`, [s])
+          expect(out).not.toContain(core)
+          // No four characters of it are left, unless they also occur where the secret does not decide them.
+          const elsewhere = blob.slice(0, first) + "." + blob.slice(last + 1)
+          for (let i = 0; i + 4 <= core.length; i++) {
+            const piece = core.slice(i, i + 4)
+            if (!elsewhere.includes(piece)) expect(out).not.toContain(piece)
+          }
+          expect(out).toMatch(/^body .*<redacted>.* end$/s)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it("a base64 body holding the secret at each offset loses the secret's part and keeps the rest", () => {
+    const s = "sk-0123456789abcdef"
+    for (const pad of ["", "x", "xy"]) {
+      const blob = Buffer.from(`{"a":"${pad}","secret":"${s}","b":1}`).toString("base64")
+      const out = maskSecrets(blob, [s])
+      expect(out, pad).toContain("<redacted>")
+      // What is left before it decodes to the JSON up to the secret, none of it; what is left after is the blob's
+      // own end; and no more than the secret's share of characters (plus the two it shares) is hidden.
+      const [head, tail] = out.split("<redacted>")
+      const decodedHead = Buffer.from(head!.slice(0, head!.length - (head!.length % 4)), "base64").toString()
+      expect(decodedHead, pad).toMatch(new RegExp(`^\\{"a":"${pad}","secret"`))
+      expect(decodedHead, pad).not.toContain("sk-")
+      expect(blob.endsWith(tail!), pad).toBe(true)
+      expect(blob.length - head!.length - tail!.length, pad).toBeLessThanOrEqual(Math.ceil((s.length * 4) / 3) + 2)
+    }
+  })
+
   it("the forms differ from the raw secret for the characters drawn (so the property tests more than raw)", () => {
     const s = 'a b+c/d=e%f"g\\h\u0001é😀'
     const forms = secretForms(s)
