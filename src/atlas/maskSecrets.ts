@@ -54,7 +54,7 @@ const base64Cores = (value: string): ReadonlyArray<string> => {
   return [0, 1, 2].flatMap((k) => {
     const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString("base64")
     const core = encoded.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6))
-    return core.length < MinSecretLength ? [] : [core, core.replace(/\+/g, "-").replace(/\//g, "_")]
+    return [core, core.replace(/\+/g, "-").replace(/\//g, "_")]
   })
 }
 
@@ -108,7 +108,7 @@ export const secretForms = (secret: string): ReadonlyArray<string> => {
  */
 export const maskSecrets = (text: string, secrets: ReadonlyArray<string>): string => {
   const covered: Array<readonly [number, number]> = []
-  for (const secret of secrets.flatMap((s) => (s.length < MinSecretLength ? [] : secretForms(s)))) {
+  for (const secret of secrets.filter((s) => s.length >= MinSecretLength).flatMap(secretForms)) {
     for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + 1)) {
       covered.push([at, at + secret.length])
     }

@@ -136,6 +136,16 @@ describe("every form of a secret is masked (issue 21)", () => {
       .slice(1, -1)
       .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
     "JSON, slash escaped": JSON.stringify(s).slice(1, -1).replace(/\//g, "\\/"),
+    "JSON, ASCII only, slash escaped": JSON.stringify(s)
+      .slice(1, -1)
+      .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+      .replace(/\//g, "\\/"),
+    "HTML-escaped": s
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+      .replace(/'/g, "&#39;"),
     base64: Buffer.from(s).toString("base64"),
     base64url: Buffer.from(s).toString("base64url"),
     "JSON of the JSON body": JSON.stringify(JSON.stringify({ secret: s })),
