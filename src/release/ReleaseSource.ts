@@ -70,6 +70,7 @@ const readLocal = (dir: string) => async (name: string, limit: number) => {
 }
 
 const fetchLimited = async (
+  get: typeof fetch,
   url: string,
   limit: number,
   signal: AbortSignal | undefined,
@@ -77,7 +78,7 @@ const fetchLimited = async (
   const timeout = AbortSignal.timeout(120_000)
   let response: Response
   try {
-    response = await fetch(url, {
+    response = await get(url, {
       redirect: "error",
       signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
     })
@@ -103,12 +104,14 @@ const fetchLimited = async (
 /**
  * The release `from` names (an archive, a release folder or an `https://`
  * mirror URL); `version` is used where the source does not name one (a
- * mirror URL, a folder with several releases).
+ * mirror URL, a folder with several releases). A mirror is read with `get`,
+ * the global `fetch` but in tests, which cannot make it trust a test CA once
+ * the process has started.
  *
  * @since 0.1.0
  * @category install
  */
-export const releaseSource = (from: string, version: string): ReleaseSource => {
+export const releaseSource = (from: string, version: string, get: typeof fetch = fetch): ReleaseSource => {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(from)) {
     const url = new URL(from)
     if (url.protocol !== "https:") {
@@ -117,7 +120,7 @@ export const releaseSource = (from: string, version: string): ReleaseSource => {
     const base = `${url.href.replace(/\/$/, "")}/${PROVIDER_SOURCE}/`
     return {
       version,
-      read: (name, limit, signal) => fetchLimited(base + name, limit, signal),
+      read: (name, limit, signal) => fetchLimited(get, base + name, limit, signal),
       describe: (name) => base + name,
     }
   }
