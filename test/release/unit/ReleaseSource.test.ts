@@ -121,12 +121,11 @@ const installs = async (source: ReleaseSource, options: Parameters<typeof produc
   return { bytes: readFileSync(outFile), mode: statSync(outFile).mode & 0o7777 }
 }
 
-/** Expects the producer to fail with `message` (exactly) and to leave its work folder empty. */
+/** Expects the producer to fail with the InstallError `message` (exactly) and to leave its work folder empty. */
 const refuses = async (source: ReleaseSource, message: string, options: Parameters<typeof produce>[1] = {}) => {
   const { run, workParent } = await produce(source, options)
   await expect(run).rejects.toThrow(new InstallError(message))
   expect(readdirSync(workParent)).toEqual([])
-  return run.catch((error: unknown) => error as Error)
 }
 
 describe("releaseSource: which release --from names", () => {
@@ -310,11 +309,10 @@ describe("fromRelease from a folder or an archive", () => {
     const r = await release()
     writeFileSync(r.zip, "not a zip at all")
     listSums(r.dir, [ZIP_AMD64])
-    const error = await refuses(
+    await refuses(
       releaseSource(r.dir, VERSION),
       `${r.zip} is not a readable zip: End of central directory record signature not found. Either not a zip file, or file is truncated.`,
     )
-    expect(error.name).toBe("InstallError")
   })
 
   it("a zip whose executable's entry is damaged: its header, or its compressed bytes", async () => {
