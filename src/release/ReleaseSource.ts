@@ -76,29 +76,31 @@ const fetchLimited = async (
   signal: AbortSignal | undefined,
 ): Promise<Buffer | undefined> => {
   const timeout = AbortSignal.timeout(120_000)
-  let response: Response
+  // The request and its body alike: a connection lost or aborted while the body arrives says what the request's
+  // failure would.
   try {
-    response = await get(url, {
+    const response = await get(url, {
       redirect: "error",
       signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
     })
+    if (response.status === 404) return undefined
+    if (response.status !== 200) throw new InstallError(`cannot download ${url}: HTTP ${response.status}`)
+    const declared = Number(response.headers.get("content-length") ?? "0")
+    if (declared > limit) throw new InstallError(`${url} is larger than ${limit} bytes`)
+    const chunks: Array<Uint8Array> = []
+    let total = 0
+    for await (const chunk of response.body ?? []) {
+      total += chunk.length
+      if (total > limit) throw new InstallError(`${url} is larger than ${limit} bytes`)
+      chunks.push(chunk)
+    }
+    return Buffer.concat(chunks)
   } catch (error) {
+    if (error instanceof InstallError) throw error
     checkInterrupted(signal, `downloading ${url}`)
     const cause = (error as Error & { cause?: Error }).cause
     throw new InstallError(`cannot download ${url}: ${cause?.message ?? (error as Error).message}`)
   }
-  if (response.status === 404) return undefined
-  if (response.status !== 200) throw new InstallError(`cannot download ${url}: HTTP ${response.status}`)
-  const declared = Number(response.headers.get("content-length") ?? "0")
-  if (declared > limit) throw new InstallError(`${url} is larger than ${limit} bytes`)
-  const chunks: Array<Uint8Array> = []
-  let total = 0
-  for await (const chunk of response.body ?? []) {
-    total += chunk.length
-    if (total > limit) throw new InstallError(`${url} is larger than ${limit} bytes`)
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks)
 }
 
 /**

@@ -532,6 +532,37 @@ describe("fromRelease from an https mirror", () => {
     expect(readdirSync(workParent)).toEqual([])
   })
 
+  it("a body cut short names the file and why, as a failed request does", async () => {
+    const r = await release()
+    const m = await mirror(r.dir, (name, _req, res) => {
+      if (name !== ZIP_AMD64) return false
+      res.writeHead(200, { "content-length": "1000" })
+      res.write("PK", () => res.destroy())
+      return true
+    })
+    await refuses(releaseSource(m.url, VERSION, m.get), `cannot download ${m.at(ZIP_AMD64)}: other side closed`)
+  })
+
+  it("an install interrupted while the body arrives stops at once", async () => {
+    const r = await release()
+    const m = await mirror(r.dir, (name, _req, res) => {
+      if (name !== ZIP_AMD64) return false
+      res.writeHead(200, { "content-length": "1000" })
+      res.write("PK")
+      return true
+    })
+    const controller = new AbortController()
+    // Aborted once the archive's response has arrived: while its body is read.
+    const get: typeof fetch = async (input, init) => {
+      const response = await m.get(input, init)
+      if (String(input).endsWith(ZIP_AMD64)) setImmediate(() => controller.abort())
+      return response
+    }
+    const { run, workParent } = await produce(releaseSource(m.url, VERSION, get), { signal: controller.signal })
+    await expect(run).rejects.toThrow(new Interrupted(`downloading ${m.at(ZIP_AMD64)} was interrupted`))
+    expect(readdirSync(workParent)).toEqual([])
+  })
+
   it("an install interrupted before it starts asks the mirror nothing", async () => {
     const r = await release()
     const m = await mirror(r.dir)
