@@ -115,11 +115,19 @@ const fetchLimited = async (
  */
 export const releaseSource = (from: string, version: string, get: typeof fetch = fetch): ReleaseSource => {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(from)) {
-    const url = new URL(from)
+    const url = URL.parse(from)
+    if (url === null) throw new InstallError("--from is not a valid URL (a mirror URL is https://<host>/<path>)")
+    // Shown without what may be a secret (a user, a password, a token in the query).
+    const shown = `${url.protocol}//${url.host}${url.pathname}`
     if (url.protocol !== "https:") {
-      throw new InstallError(`--from ${from}: a mirror URL must be https:// (the release is only trusted over TLS)`)
+      throw new InstallError(`--from ${shown}: a mirror URL must be https:// (the release is only trusted over TLS)`)
     }
-    const base = `${url.href.replace(/\/$/, "")}/${PROVIDER_SOURCE}/`
+    if (url.href !== shown) {
+      throw new InstallError(
+        `--from ${shown}: a mirror URL must not hold a user, password, query or fragment (each file is read at <URL>/<provider>/<file>)`,
+      )
+    }
+    const base = `${shown.replace(/\/$/, "")}/${PROVIDER_SOURCE}/`
     return {
       version,
       read: (name, limit, signal) => fetchLimited(get, base + name, limit, signal),

@@ -211,16 +211,54 @@ describe("releaseSource: which release --from names", () => {
   })
 
   it("a URL of another scheme is refused: the release is only trusted over TLS", () => {
-    for (const url of [
-      "http://mirror.example/tf",
-      "HTTP://mirror.example/",
-      "ftp://mirror.example/",
-      "git+ssh://h/x",
+    for (const [url, shown] of [
+      ["http://mirror.example/tf", "http://mirror.example/tf"],
+      ["HTTP://Mirror.Example", "http://mirror.example/"],
+      ["ftp://mirror.example/", "ftp://mirror.example/"],
+      ["git+ssh://h/x", "git+ssh://h/x"],
     ]) {
-      expect(() => releaseSource(url, VERSION)).toThrow(
-        new InstallError(`--from ${url}: a mirror URL must be https:// (the release is only trusted over TLS)`),
+      expect(() => releaseSource(url!, VERSION)).toThrow(
+        new InstallError(`--from ${shown}: a mirror URL must be https:// (the release is only trusted over TLS)`),
       )
     }
+  })
+
+  it("a URL that does not parse is refused", () => {
+    expect(() => releaseSource("https://", VERSION)).toThrow(
+      new InstallError("--from is not a valid URL (a mirror URL is https://<host>/<path>)"),
+    )
+  })
+
+  it("a URL with a user, password, query or fragment is refused, and shown without them", () => {
+    for (const url of [
+      "https://deploy:s3cret-token@mirror.example/tf/",
+      "https://s3cret-token@mirror.example/tf/",
+      "https://mirror.example/tf/?token=s3cret-token",
+      "https://mirror.example/tf/#s3cret-token",
+      "http://deploy:s3cret-token@mirror.example/tf/",
+    ]) {
+      const refused = (() => {
+        try {
+          releaseSource(url, VERSION)
+        } catch (error) {
+          return error as Error
+        }
+        return undefined
+      })()
+      expect(refused).toBeInstanceOf(InstallError)
+      expect(refused?.message).not.toContain("s3cret")
+      expect(refused?.message).toMatch(/^--from (https|http):\/\/mirror\.example\/tf\/: /)
+    }
+    expect(() => releaseSource("https://deploy:s3cret-token@mirror.example/tf/", VERSION)).toThrow(
+      new InstallError(
+        "--from https://mirror.example/tf/: a mirror URL must not hold a user, password, query or fragment (each file is read at <URL>/<provider>/<file>)",
+      ),
+    )
+    expect(() => releaseSource("http://deploy:s3cret-token@mirror.example/tf/", VERSION)).toThrow(
+      new InstallError(
+        "--from http://mirror.example/tf/: a mirror URL must be https:// (the release is only trusted over TLS)",
+      ),
+    )
   })
 })
 
