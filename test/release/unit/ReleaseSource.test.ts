@@ -510,9 +510,9 @@ describe("fromRelease from an https mirror", () => {
     const r = await release()
     const m = await mirror(r.dir, (name, _req, res) => {
       if (name !== ZIP_AMD64) return false
-      // Never more than these two bytes: a reader that waited for the body would wait for good.
+      // Two bytes, then the connection is cut: a reader that read the body would fail on it instead.
       res.writeHead(200, { "content-length": String(ARCHIVE + 1) })
-      res.write("PK")
+      res.write("PK", () => res.destroy())
       return true
     })
     await refuses(releaseSource(m.url, VERSION, m.get), `${m.at(ZIP_AMD64)} is larger than ${ARCHIVE} bytes`)
