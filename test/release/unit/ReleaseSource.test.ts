@@ -21,6 +21,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs"
@@ -127,6 +128,20 @@ const refuses = async (source: ReleaseSource, message: string, options: Paramete
   await expect(run).rejects.toThrow(new InstallError(message))
   expect(readdirSync(workParent)).toEqual([])
 }
+
+describe("releaseNames: a release's files", () => {
+  it("are named by the version, as the release folder and the mirror hold them", () => {
+    const { zip, ...rest } = releaseNames("1.2.3")
+    expect(rest).toEqual({
+      executable: EXECUTABLE,
+      sums: SUMS,
+      signature: `${SUMS}.sig`,
+      manifest: "terraform-provider-mongodbatlas_1.2.3_manifest.json",
+      mirrorDir: MIRROR_DIR,
+    })
+    expect([zip("linux_amd64"), zip("linux_arm64")]).toEqual([ZIP_AMD64, ZIP_ARM64])
+  })
+})
 
 describe("releaseSource: which release --from names", () => {
   it("an archive: the release of its name, read from the folder it is in", async () => {
@@ -280,6 +295,7 @@ describe("fromRelease from a folder or an archive", () => {
     await refuses(releaseSource(r.dir, VERSION), `${r.sums} does not list ${ZIP_ARM64}`, { arch: "arm64" })
     for (const line of [
       `${hash}  ${ZIP_AMD64}.bak`,
+      `${hash}  ${ZIP_AMD64}\r.bak`,
       `${hash}\t${ZIP_AMD64}`,
       `${hash.toUpperCase()}  ${ZIP_AMD64}`,
       `${hash.slice(1)}  ${ZIP_AMD64}`,
@@ -353,16 +369,19 @@ describe("fromRelease from a folder or an archive", () => {
     )
   })
 
-  it("a zip whose executable's entry is damaged: its header, or its compressed bytes", async () => {
+  it("a zip that is damaged: the entry's header, its compressed bytes, the central directory", async () => {
     const r = await release()
     const zip = readFileSync(r.zip)
     // One entry: its local header at 0, then its name and extra field, then its deflated bytes.
     const data = 30 + zip.readUInt16LE(26) + zip.readUInt16LE(28)
+    // The central directory, where the end record says it starts.
+    const directory = zip.readUInt32LE(zip.lastIndexOf(Buffer.from("PK\u0005\u0006", "latin1")) + 16)
     const damaged = (from: number, to: number) =>
       Buffer.concat([zip.subarray(0, from), Buffer.alloc(to - from, 0xff), zip.subarray(to)])
     for (const [bytes, why] of [
       [damaged(0, 4), "invalid local file header signature: 0xffffffff"],
       [damaged(data, data + 4), "invalid block type"],
+      [damaged(directory, directory + 4), "invalid central directory file header signature: 0xffffffff"],
     ] as const) {
       writeFileSync(r.zip, bytes)
       listSums(r.dir, [ZIP_AMD64])
@@ -700,6 +719,24 @@ describe("verifySignature with gpg and gpgv", () => {
       })
       await expect(run).rejects.toMatchObject({ name: "Interrupted" })
       expect(readdirSync(workParent)).toEqual([])
+    }
+  })
+
+  it("a binary key needs only gpgv; an armored one needs gpg to read it, and says so", async () => {
+    const r = await signed()
+    const bin = folder("only-gpgv")
+    symlinkSync(spawnSync("sh", ["-c", "command -v gpgv"], { encoding: "utf8" }).stdout.trim(), join(bin, "gpgv"))
+    const path = process.env["PATH"]
+    process.env["PATH"] = bin
+    try {
+      const sums = readFileSync(r.sums)
+      const signature = readFileSync(join(r.dir, `${SUMS}.sig`))
+      await verify({ sums, signature, keyFile: binaryKey }).run
+      await expect(verify({ sums, signature, keyFile: key.publicKey }).run).rejects.toThrow(
+        `reading the key ${key.publicKey} failed: gpg could not start: spawn gpg ENOENT`,
+      )
+    } finally {
+      process.env["PATH"] = path
     }
   })
 
