@@ -657,6 +657,18 @@ describe("verifySignature with gpg and gpgv", () => {
     return { run, workParent }
   }
 
+  const gpgv = spawnSync("sh", ["-c", "command -v gpgv"], { encoding: "utf8" }).stdout.trim()
+  /** Runs `body` with PATH set to `path`, as verifySignature passes it on to gpg and gpgv. */
+  const withPath = async (path: string, body: () => Promise<void>) => {
+    const before = process.env["PATH"]
+    process.env["PATH"] = path
+    try {
+      await body()
+    } finally {
+      process.env["PATH"] = before
+    }
+  }
+
   it("accepts a good signature with an armored or a binary key, and leaves nothing behind", async () => {
     const r = await signed()
     const sums = readFileSync(r.sums)
@@ -725,34 +737,27 @@ describe("verifySignature with gpg and gpgv", () => {
   it("a binary key needs only gpgv; an armored one needs gpg to read it, and says so", async () => {
     const r = await signed()
     const bin = folder("only-gpgv")
-    symlinkSync(spawnSync("sh", ["-c", "command -v gpgv"], { encoding: "utf8" }).stdout.trim(), join(bin, "gpgv"))
-    const path = process.env["PATH"]
-    process.env["PATH"] = bin
-    try {
-      const sums = readFileSync(r.sums)
-      const signature = readFileSync(join(r.dir, `${SUMS}.sig`))
+    symlinkSync(gpgv, join(bin, "gpgv"))
+    const sums = readFileSync(r.sums)
+    const signature = readFileSync(join(r.dir, `${SUMS}.sig`))
+    await withPath(bin, async () => {
       await verify({ sums, signature, keyFile: binaryKey }).run
       await expect(verify({ sums, signature, keyFile: key.publicKey }).run).rejects.toThrow(
         `reading the key ${key.publicKey} failed: gpg could not start: spawn gpg ENOENT`,
       )
-    } finally {
-      process.env["PATH"] = path
-    }
+    })
   })
 
   it("gpgv runs in a throwaway .provider-gpg-<arch>- folder of the work folder, its GNUPGHOME, on private copies", async () => {
     const r = await signed()
     const bin = folder("bin")
     const log = join(bin, "log")
-    const gpgv = spawnSync("sh", ["-c", "command -v gpgv"], { encoding: "utf8" }).stdout.trim()
     writeFileSync(
       join(bin, "gpgv"),
       `#!/bin/sh\n{ echo "$PWD"; echo "$GNUPGHOME"; ls -A; stat -c '%a %n' SHA256SUMS SHA256SUMS.sig; cat SHA256SUMS; } > '${log}'\nexec '${gpgv}' "$@"\n`,
     )
     chmodSync(join(bin, "gpgv"), 0o755)
-    const path = process.env["PATH"]
-    process.env["PATH"] = `${bin}:${path ?? ""}`
-    try {
+    await withPath(`${bin}:${process.env["PATH"] ?? ""}`, async () => {
       const { run, workParent } = verify({
         sums: readFileSync(r.sums),
         signature: readFileSync(join(r.dir, `${SUMS}.sig`)),
@@ -775,9 +780,7 @@ describe("verifySignature with gpg and gpgv", () => {
           .trimEnd(),
       )
       expect(readdirSync(workParent)).toEqual([])
-    } finally {
-      process.env["PATH"] = path
-    }
+    })
   })
 })
 
