@@ -70,54 +70,67 @@ const readLocal = (dir: string) => async (name: string, limit: number) => {
 }
 
 const fetchLimited = async (
+  get: typeof fetch,
   url: string,
   limit: number,
   signal: AbortSignal | undefined,
 ): Promise<Buffer | undefined> => {
   const timeout = AbortSignal.timeout(120_000)
-  let response: Response
+  // The request and its body alike: a connection lost or aborted while the body arrives says what the request's
+  // failure would.
   try {
-    response = await fetch(url, {
+    const response = await get(url, {
       redirect: "error",
       signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
     })
+    if (response.status === 404) return undefined
+    if (response.status !== 200) throw new InstallError(`cannot download ${url}: HTTP ${response.status}`)
+    const declared = Number(response.headers.get("content-length") ?? "0")
+    if (declared > limit) throw new InstallError(`${url} is larger than ${limit} bytes`)
+    const chunks: Array<Uint8Array> = []
+    let total = 0
+    for await (const chunk of response.body ?? []) {
+      total += chunk.length
+      if (total > limit) throw new InstallError(`${url} is larger than ${limit} bytes`)
+      chunks.push(chunk)
+    }
+    return Buffer.concat(chunks)
   } catch (error) {
+    if (error instanceof InstallError) throw error
     checkInterrupted(signal, `downloading ${url}`)
     const cause = (error as Error & { cause?: Error }).cause
     throw new InstallError(`cannot download ${url}: ${cause?.message ?? (error as Error).message}`)
   }
-  if (response.status === 404) return undefined
-  if (response.status !== 200) throw new InstallError(`cannot download ${url}: HTTP ${response.status}`)
-  const declared = Number(response.headers.get("content-length") ?? "0")
-  if (declared > limit) throw new InstallError(`${url} is larger than ${limit} bytes`)
-  const chunks: Array<Uint8Array> = []
-  let total = 0
-  for await (const chunk of response.body ?? []) {
-    total += chunk.length
-    if (total > limit) throw new InstallError(`${url} is larger than ${limit} bytes`)
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks)
 }
 
 /**
  * The release `from` names (an archive, a release folder or an `https://`
  * mirror URL); `version` is used where the source does not name one (a
- * mirror URL, a folder with several releases).
+ * mirror URL, a folder with several releases). A mirror is read with `get`,
+ * the global `fetch` but in tests, which cannot make it trust a test CA once
+ * the process has started.
  *
  * @since 0.1.0
  * @category install
  */
-export const releaseSource = (from: string, version: string): ReleaseSource => {
+export const releaseSource = (from: string, version: string, get: typeof fetch = fetch): ReleaseSource => {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(from)) {
-    const url = new URL(from)
+    const url = URL.parse(from)
+    if (url === null) throw new InstallError("--from is not a valid URL (a mirror URL is https://<host>/<path>)")
+    // Shown without what may be a secret (a user, a password, a token in the query).
+    const shown = `${url.protocol}//${url.host}${url.pathname}`
     if (url.protocol !== "https:") {
-      throw new InstallError(`--from ${from}: a mirror URL must be https:// (the release is only trusted over TLS)`)
+      throw new InstallError(`--from ${shown}: a mirror URL must be https:// (the release is only trusted over TLS)`)
     }
-    const base = `${url.href.replace(/\/$/, "")}/${PROVIDER_SOURCE}/`
+    if (url.href !== shown) {
+      throw new InstallError(
+        `--from ${shown}: a mirror URL must not hold a user, password, query or fragment (each file is read at <URL>/<provider>/<file>)`,
+      )
+    }
+    const base = `${shown.replace(/\/$/, "")}/${PROVIDER_SOURCE}/`
     return {
       version,
-      read: (name, limit, signal) => fetchLimited(base + name, limit, signal),
+      read: (name, limit, signal) => fetchLimited(get, base + name, limit, signal),
       describe: (name) => base + name,
     }
   }
