@@ -248,7 +248,7 @@ export const fromRelease =
     const zip = names.zip(target.platform)
     const listed = sums
       .toString("utf8")
-      .split("\n")
+      .split(/\r?\n/)
       .map((line) => /^([0-9a-f]{64}) [ *](.+)$/.exec(line))
       .find((m) => m?.[2] === zip)
     if (listed == null) throw new InstallError(`${source.describe(names.sums)} does not list ${zip}`)

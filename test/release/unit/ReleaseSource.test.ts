@@ -307,6 +307,13 @@ describe("fromRelease from a folder or an archive", () => {
     }
   })
 
+  it("reads a SHA256SUMS written with Windows line ends (CRLF)", async () => {
+    const r = await release()
+    const hash = sha256(readFileSync(r.zip))
+    writeFileSync(r.sums, `${hash}  ${ZIP_ARM64}\r\n${hash}  ${ZIP_AMD64}\r\n`)
+    expect((await installs(releaseSource(r.dir, VERSION))).bytes).toEqual(executables.linux_amd64)
+  })
+
   it("without SHA256SUMS nothing is installed", async () => {
     const r = await release()
     unlinkSync(r.sums)
