@@ -162,7 +162,6 @@ const ensureMirrorDir = (dir: string): void => {
   const missing: Array<string> = []
   for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d)
   for (const d of missing) enterDir(d)
-  if (!statSync(dir).isDirectory()) throw new InstallError(`--dir must be a directory: ${dir} is a file`)
 }
 
 const isAlive = (pid: number): boolean => {
