@@ -292,6 +292,12 @@ export const installProvider = async (options: {
   readonly from?: string | undefined
   /** A public key file: the release's SHA256SUMS must carry a good signature by it (with `from`). */
   readonly verifyKey?: string | undefined
+  /**
+   * Writes the new executable in place of the release or the build (tests: a
+   * producer that fails or is interrupted after writing, which no release can
+   * be made to do at a chosen moment).
+   */
+  readonly produce?: Producer | undefined
 }): Promise<Installed> => {
   const started = process.hrtime.bigint()
   const { signal } = options
@@ -372,7 +378,7 @@ export const installProvider = async (options: {
         `${target.platformDir} holds ${unexpected.join(", ")} besides the provider; Terraform hashes the whole folder, so remove ${unexpected.length === 1 ? "it" : "them"} and run again`,
       )
     }
-    const produce = source === undefined ? buildFromPackage : fromRelease(source, keyFile)
+    const produce = options.produce ?? (source === undefined ? buildFromPackage : fromRelease(source, keyFile))
     tempCreated = true
     await produce({ outFile: temp, workParent: versionDir, target, signal })
     checkInterrupted(signal, "provider install")
