@@ -393,7 +393,7 @@ export const installProvider = async (options: {
     })
     const h1 = await packageHashH1(files)
     const bytes = lstatSync(target.executable).size
-    let implied = false
+    let implied: boolean
     try {
       implied = impliedMirrorDirs(options.env).some((d) => resolve(d) === resolve(dir))
     } catch {
