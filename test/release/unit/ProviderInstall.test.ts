@@ -280,6 +280,19 @@ describe("installProvider --from a release folder", () => {
     expect(readFileSync(join(home, "mirror", PROVIDER_SOURCE, version, platform, executableName))).toEqual(ours)
   })
 
+  it("a relative --dir is under the working folder, and nothing else is written there", async () => {
+    const work = fresh("work")
+    const saved = process.cwd()
+    process.chdir(work)
+    try {
+      const result = await installProvider({ dir: "m", env: { HOME: fresh("home") }, from: release })
+      expect(result.file).toBe(join(work, "m", PROVIDER_SOURCE, version, platform, executableName))
+    } finally {
+      process.chdir(saved)
+    }
+    expect(readdirSync(work)).toEqual(["m"])
+  })
+
   it("with HOME empty, an install into --dir still works and is not called implied", async () => {
     const m = mirror()
     const result = await installProvider({ dir: m.dir, env: { HOME: "" }, from: release })
@@ -395,6 +408,24 @@ describe("refusals that create nothing", () => {
       '--dir "~root/mirror": only ~ and ~/… (this user\'s home) are expanded; give the path',
     )
     expect(readdirSync(cwd)).toEqual([])
+  })
+
+  it("~user in --from or --verify-key is refused naming that flag", async () => {
+    const m = mirror()
+    await refused(
+      { dir: m.dir, from: "~bob/release" },
+      '--from "~bob/release": only ~ and ~/… (this user\'s home) are expanded; give the path',
+    )
+    await refused(
+      { dir: m.dir, verifyKey: "~bob/key.asc" },
+      '--verify-key "~bob/key.asc": only ~ and ~/… (this user\'s home) are expanded; give the path',
+    )
+    // A path that merely holds "://" is a path.
+    await refused(
+      { dir: m.dir, from: "releases/v1://x" },
+      `--from ${resolve(root, "releases/v1://x")}: no such file or folder`,
+    )
+    expect(existsSync(m.dir)).toBe(false)
   })
 
   it("--verify-key needs --from, and names a file that exists", async () => {
@@ -534,7 +565,7 @@ describe("the platform folder holds only the provider", () => {
     expect(readlinkSync(m.executable)).toBe("/bin/sh")
   })
 
-  it("a temporary file of an install whose process is gone is removed; a live one's, or a look-alike, is named", async () => {
+  it("a temporary file of an install whose process is gone is removed; a live one's (this one's too), or a look-alike, is named and kept", async () => {
     const m = await installed()
     const temp = (pid: number | string) => join(m.platformDir, `.${executableName}.${pid}.tmp`)
     writeFileSync(temp(deadPid()), "half an executable")
@@ -542,17 +573,20 @@ describe("the platform folder holds only the provider", () => {
     expect(readdirSync(m.platformDir)).toEqual([executableName])
     // The parent of this test's process is alive; the look-alike differs where the name has dots.
     const alive = temp(process.ppid)
+    const own = temp(process.pid)
     const lookAlike = join(m.platformDir, `.${executableName.replaceAll(".", "x")}.${deadPid()}.tmp`)
     const dead = temp(deadPid())
     writeFileSync(alive, "a running install's")
+    writeFileSync(own, "not this install's")
     writeFileSync(lookAlike, "not ours")
     symlinkSync("/etc/passwd", dead)
-    const named = [alive, dead, lookAlike]
+    const named = [alive, own, dead, lookAlike]
       .map((p) => p.slice(m.platformDir.length + 1))
       .sort()
       .map((entry) => (join(m.platformDir, entry) === dead ? `${entry} (a symlink)` : entry))
     await expect(install(m.dir)).rejects.toThrow(`${m.platformDir} holds ${named.join(", ")} besides the provider`)
-    expect(readdirSync(m.platformDir).length).toBe(4)
+    expect(readdirSync(m.platformDir).length).toBe(5)
+    expect(readFileSync(own, "utf8")).toBe("not this install's")
   })
 })
 
@@ -583,6 +617,43 @@ describe("the lock serializes installs of one platform", () => {
     expect(readdirSync(m.versionDir)).toEqual([platform])
   })
 
+  it("an install leaves no file open: the lock's, the release's and the executable's are closed", async () => {
+    const open = () => readdirSync("/proc/self/fd").length
+    await install(mirror().dir)
+    const before = open()
+    for (let i = 0; i < 3; i++) await install(mirror().dir)
+    expect(open()).toBe(before)
+  })
+
+  it("while an install runs, the lock file holds its pid; removed by hand meanwhile, the install still ends well", async () => {
+    const m = mirror()
+    const held: Array<string> = []
+    const produce: Producer = async ({ outFile }) => {
+      held.push(readFileSync(m.lock, "utf8"))
+      rmSync(m.lock)
+      writeFileSync(outFile, "new")
+    }
+    await install(m.dir, { produce })
+    expect(held).toEqual([`${process.pid}\n`])
+    expect(readdirSync(m.versionDir)).toEqual([platform])
+  })
+
+  it("a lock file that cannot be created is named with the system's reason", async () => {
+    // A mirror folder so deep that the version folder can be made but not the lock file's longer path.
+    const m = mirror()
+    const lockName = `.${platform}.lock`
+    const room = 4095 - join(m.versionDir, lockName).length
+    const depth = Math.floor(room / 201) + 1
+    const pad = room - (depth - 1) * 201
+    const dir = join(m.dir, ...Array.from({ length: depth }, (_, i) => "d".repeat(i === 0 ? pad : 200)))
+    const lock = join(dir, PROVIDER_SOURCE, version, lockName)
+    expect(lock.length).toBe(4096)
+    await expect(install(dir)).rejects.toThrow(
+      new InstallError(`cannot create the lock file ${lock}: ENAMETOOLONG: name too long, open '${lock}'`),
+    )
+    expect(readdirSync(join(dir, PROVIDER_SOURCE, version))).toEqual([])
+  })
+
   it("a lock left by a process that is gone is taken over", async () => {
     const m = mirror()
     mkdirSync(m.versionDir, { recursive: true })
@@ -593,6 +664,8 @@ describe("the lock serializes installs of one platform", () => {
   })
 
   for (const [what, content] of [
+    // Seen by a user other than root, pid 1 is another user's process: kill(1, 0) fails with EPERM, yet it lives.
+    ["another user's process", "1\n"],
     ["unreadable", "not a pid\n"],
     ["not a process id", "-99999\n"],
   ] as const) {
