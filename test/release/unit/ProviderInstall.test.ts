@@ -361,8 +361,7 @@ describe("installProvider --from a release folder", () => {
         )
         expect(readdirSync(other.platformDir)).toEqual([])
       } finally {
-        spawnSync("gpgconf", ["--kill", "all"], { env: key.gpgEnv })
-        rmSync(key.gnupgHome, { recursive: true, force: true })
+        key.remove()
       }
     },
   )
