@@ -351,27 +351,23 @@ export const installProvider = async (options: {
   const temp = join(target.platformDir, `.${name}.${process.pid}.tmp`)
   let tempCreated = false
   try {
-    // Temporary folders of an install that was killed (this lock is free, so none is running).
-    for (const entry of readdirSync(versionDir)) {
-      const path = join(versionDir, entry)
-      const ours = [`.provider-sea-${arch}-`, `.provider-gpg-${arch}-`].some((prefix) => entry.startsWith(prefix))
-      if (ours && lstatOrUndefined(path)?.isDirectory()) {
-        rmSync(path, { recursive: true, force: true })
-      }
+    // Temporary folders of an install that was killed (this lock is free, so none is running). An entry's
+    // type is the one readdir reports (a link is a link, not what it points to).
+    for (const entry of readdirSync(versionDir, { withFileTypes: true })) {
+      const ours = [`.provider-sea-${arch}-`, `.provider-gpg-${arch}-`].some((prefix) => entry.name.startsWith(prefix))
+      if (ours && entry.isDirectory()) rmSync(join(versionDir, entry.name), { recursive: true, force: true })
     }
     enterDir(target.platformDir)
     const staleTemp = new RegExp(`^\\.${name.replace(/[.]/g, "\\.")}\\.(\\d+)\\.tmp$`)
     const unexpected: Array<string> = []
-    for (const entry of readdirSync(target.platformDir)) {
-      const path = join(target.platformDir, entry)
-      const stats = lstatOrUndefined(path)
-      if (entry === name && stats?.isFile()) continue
-      const stale = staleTemp.exec(entry)
-      if (stale !== null && stats?.isFile() && !isAlive(Number(stale[1]))) {
-        rmSync(path, { force: true })
+    for (const entry of readdirSync(target.platformDir, { withFileTypes: true })) {
+      if (entry.name === name && entry.isFile()) continue
+      const stale = staleTemp.exec(entry.name)
+      if (stale !== null && entry.isFile() && !isAlive(Number(stale[1]))) {
+        rmSync(join(target.platformDir, entry.name), { force: true })
         continue
       }
-      unexpected.push(stats?.isSymbolicLink() ? `${entry} (a symlink)` : entry)
+      unexpected.push(entry.isSymbolicLink() ? `${entry.name} (a symlink)` : entry.name)
     }
     if (unexpected.length > 0) {
       throw new InstallError(
@@ -386,10 +382,10 @@ export const installProvider = async (options: {
     renameSync(temp, target.executable)
     tempCreated = false
     // What Terraform will hash: every file of the platform folder, as it is now.
-    const files = readdirSync(target.platformDir).map((entry) => {
-      const path = join(target.platformDir, entry)
-      if (!lstatOrUndefined(path)?.isFile()) throw new InstallError(`${path} appeared during the install; remove it`)
-      return { name: entry, path }
+    const files = readdirSync(target.platformDir, { withFileTypes: true }).map((entry) => {
+      const path = join(target.platformDir, entry.name)
+      if (!entry.isFile()) throw new InstallError(`${path} appeared during the install; remove it`)
+      return { name: entry.name, path }
     })
     const h1 = await packageHashH1(files)
     const bytes = lstatSync(target.executable).size
