@@ -380,7 +380,6 @@ export const installProvider = async (options: {
     checkInterrupted(signal, "provider install")
     chmodSync(temp, 0o755)
     renameSync(temp, target.executable)
-    tempCreated = false
     // What Terraform will hash: every file of the platform folder, as it is now.
     const files = readdirSync(target.platformDir, { withFileTypes: true }).map((entry) => {
       const path = join(target.platformDir, entry.name)
@@ -406,6 +405,7 @@ export const installProvider = async (options: {
       millis: Number((process.hrtime.bigint() - started) / 1_000_000n),
     }
   } finally {
+    // The producer's file, unless it was renamed into place (then there is none).
     if (tempCreated && lstatOrUndefined(temp)?.isFile()) unlinkSync(temp)
     release()
   }
