@@ -647,6 +647,13 @@ describe("the lock serializes installs of one platform", () => {
     expect(readdirSync(m.versionDir)).toEqual([platform])
   })
 
+  it("a folder where the lock file goes is refused, not waited on forever", async () => {
+    const m = mirror()
+    mkdirSync(m.lock, { recursive: true })
+    await expect(install(m.dir)).rejects.toThrow(new InstallError(`the lock file ${m.lock} is not a file; remove it`))
+    expect(readdirSync(m.versionDir)).toEqual([`.${platform}.lock`])
+  })
+
   it("a lock file that cannot be created is named with the system's reason", async () => {
     // A mirror folder so deep that the version folder can be made but not the lock file's longer path.
     const m = mirror()
