@@ -194,10 +194,12 @@ const lock = async (file: string, signal: AbortSignal | undefined): Promise<() =
         throw new InstallError(`cannot create the lock file ${file}: ${(error as Error).message}`)
       }
     }
+    // A link is not followed; a folder is never released.
     const found = lstatOrUndefined(file)
-    if (found?.isSymbolicLink()) throw new InstallError(`the lock file ${file} is a symlink; remove it`)
-    // Not a file (a folder): no process will ever release it.
-    if (found !== undefined && !found.isFile()) throw new InstallError(`the lock file ${file} is not a file; remove it`)
+    if (found !== undefined && !found.isFile()) {
+      const what = found.isSymbolicLink() ? "a symlink" : "not a file"
+      throw new InstallError(`the lock file ${file} is ${what}; remove it`)
+    }
     let holder = Number.NaN
     try {
       holder = Number.parseInt(readFileSync(file, "utf8"), 10)
