@@ -6,7 +6,9 @@ const report = process.env.MUTATE_REPORT ?? "all"
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
-  vitest: { configFile: "vitest.mutate.config.ts" },
+  // Child processes, as `npm test` runs them (vitest's default): the runner's default, worker threads, cannot set
+  // process.umask(), which the install's file-mode tests need.
+  vitest: { configFile: "vitest.mutate.config.ts", pool: "forks" },
   plugins: ["@stryker-mutator/vitest-runner"],
   coverageAnalysis: "perTest",
   // TypeScript 7 (native tsc) has no JS API for Stryker's tsconfig rewriting, which a sandbox does not need

@@ -162,7 +162,6 @@ const ensureMirrorDir = (dir: string): void => {
   const missing: Array<string> = []
   for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d)
   for (const d of missing) enterDir(d)
-  if (!statSync(dir).isDirectory()) throw new InstallError(`--dir must be a directory: ${dir} is a file`)
 }
 
 const isAlive = (pid: number): boolean => {
@@ -195,8 +194,11 @@ const lock = async (file: string, signal: AbortSignal | undefined): Promise<() =
         throw new InstallError(`cannot create the lock file ${file}: ${(error as Error).message}`)
       }
     }
-    if (lstatOrUndefined(file)?.isSymbolicLink()) {
-      throw new InstallError(`the lock file ${file} is a symlink; remove it`)
+    // A link is not followed; a folder is never released.
+    const found = lstatOrUndefined(file)
+    if (found !== undefined && !found.isFile()) {
+      const what = found.isSymbolicLink() ? "a symlink" : "not a file"
+      throw new InstallError(`the lock file ${file} is ${what}; remove it`)
     }
     let holder = Number.NaN
     try {
@@ -293,6 +295,12 @@ export const installProvider = async (options: {
   readonly from?: string | undefined
   /** A public key file: the release's SHA256SUMS must carry a good signature by it (with `from`). */
   readonly verifyKey?: string | undefined
+  /**
+   * Writes the new executable in place of the release or the build (tests: a
+   * producer that fails or is interrupted after writing, which no release can
+   * be made to do at a chosen moment).
+   */
+  readonly produce?: Producer | undefined
 }): Promise<Installed> => {
   const started = process.hrtime.bigint()
   const { signal } = options
@@ -346,49 +354,44 @@ export const installProvider = async (options: {
   const temp = join(target.platformDir, `.${name}.${process.pid}.tmp`)
   let tempCreated = false
   try {
-    // Temporary folders of an install that was killed (this lock is free, so none is running).
-    for (const entry of readdirSync(versionDir)) {
-      const path = join(versionDir, entry)
-      const ours = [`.provider-sea-${arch}-`, `.provider-gpg-${arch}-`].some((prefix) => entry.startsWith(prefix))
-      if (ours && lstatOrUndefined(path)?.isDirectory()) {
-        rmSync(path, { recursive: true, force: true })
-      }
+    // Temporary folders of an install that was killed (this lock is free, so none is running). An entry's
+    // type is the one readdir reports (a link is a link, not what it points to).
+    for (const entry of readdirSync(versionDir, { withFileTypes: true })) {
+      const ours = [`.provider-sea-${arch}-`, `.provider-gpg-${arch}-`].some((prefix) => entry.name.startsWith(prefix))
+      if (ours && entry.isDirectory()) rmSync(join(versionDir, entry.name), { recursive: true, force: true })
     }
     enterDir(target.platformDir)
     const staleTemp = new RegExp(`^\\.${name.replace(/[.]/g, "\\.")}\\.(\\d+)\\.tmp$`)
     const unexpected: Array<string> = []
-    for (const entry of readdirSync(target.platformDir)) {
-      const path = join(target.platformDir, entry)
-      const stats = lstatOrUndefined(path)
-      if (entry === name && stats?.isFile()) continue
-      const stale = staleTemp.exec(entry)
-      if (stale !== null && stats?.isFile() && !isAlive(Number(stale[1]))) {
-        rmSync(path, { force: true })
+    for (const entry of readdirSync(target.platformDir, { withFileTypes: true })) {
+      if (entry.name === name && entry.isFile()) continue
+      const stale = staleTemp.exec(entry.name)
+      if (stale !== null && entry.isFile() && !isAlive(Number(stale[1]))) {
+        rmSync(join(target.platformDir, entry.name), { force: true })
         continue
       }
-      unexpected.push(stats?.isSymbolicLink() ? `${entry} (a symlink)` : entry)
+      unexpected.push(entry.isSymbolicLink() ? `${entry.name} (a symlink)` : entry.name)
     }
     if (unexpected.length > 0) {
       throw new InstallError(
         `${target.platformDir} holds ${unexpected.join(", ")} besides the provider; Terraform hashes the whole folder, so remove ${unexpected.length === 1 ? "it" : "them"} and run again`,
       )
     }
-    const produce = source === undefined ? buildFromPackage : fromRelease(source, keyFile)
+    const produce = options.produce ?? (source === undefined ? buildFromPackage : fromRelease(source, keyFile))
     tempCreated = true
     await produce({ outFile: temp, workParent: versionDir, target, signal })
     checkInterrupted(signal, "provider install")
     chmodSync(temp, 0o755)
     renameSync(temp, target.executable)
-    tempCreated = false
     // What Terraform will hash: every file of the platform folder, as it is now.
-    const files = readdirSync(target.platformDir).map((entry) => {
-      const path = join(target.platformDir, entry)
-      if (!lstatOrUndefined(path)?.isFile()) throw new InstallError(`${path} appeared during the install; remove it`)
-      return { name: entry, path }
+    const files = readdirSync(target.platformDir, { withFileTypes: true }).map((entry) => {
+      const path = join(target.platformDir, entry.name)
+      if (!entry.isFile()) throw new InstallError(`${path} appeared during the install; remove it`)
+      return { name: entry.name, path }
     })
     const h1 = await packageHashH1(files)
     const bytes = lstatSync(target.executable).size
-    let implied = false
+    let implied: boolean
     try {
       implied = impliedMirrorDirs(options.env).some((d) => resolve(d) === resolve(dir))
     } catch {
@@ -405,6 +408,7 @@ export const installProvider = async (options: {
       millis: Number((process.hrtime.bigint() - started) / 1_000_000n),
     }
   } finally {
+    // The producer's file, unless it was renamed into place (then there is none).
     if (tempCreated && lstatOrUndefined(temp)?.isFile()) unlinkSync(temp)
     release()
   }

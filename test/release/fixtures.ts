@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import yazl from "yazl"
@@ -69,5 +69,10 @@ export const throwawayKey = (root: string, name: string) => {
     key,
     /** Signs `file` into `signature` (binary, detached). */
     sign: (file: string, signature: string) => signDetached(file, signature, key, gpgEnv),
+    /** Stops its gpg-agent and removes its GNUPGHOME. */
+    remove: () => {
+      spawnSync("gpgconf", ["--kill", "all"], { env: gpgEnv })
+      rmSync(gnupgHome, { recursive: true, force: true })
+    },
   }
 }

@@ -30,12 +30,13 @@ import { setTimeout as sleep } from "node:timers/promises"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { oncePerCi } from "../oncePerCi.js"
 import { opensslCertificate } from "../../bench/opensslCertificate.js"
-import { releaseNames, signDetached } from "../../scripts/release/release.js"
+import { releaseNames } from "../../scripts/release/release.js"
 import type { ReleaseBuild } from "../../scripts/release/release.js"
 import { PROVIDER_SOURCE } from "../../src/datasource/schema.js"
 import { packageHashH1 } from "../../src/release/PackageHash.js"
 import { ensureBuilt } from "../cli/built.js"
 import { repoRoot } from "../provider/pluginProcess.js"
+import { throwawayKey } from "./fixtures.js"
 import { ensureRelease, runCli, startCli } from "./support.js"
 
 const gpgMissing = spawnSync("gpg", ["--version"]).status !== 0
@@ -307,33 +308,13 @@ describe.skipIf(once !== undefined)(
     it.skipIf(gpgMissing)(
       `--from with --verify-key: a good signature installs; another key's is refused${gpgMissing ? " (SKIPPED: gpg missing)" : ""}`,
       async () => {
-        const keyring = (name: string) => {
-          const gnupgHome = mkdtempSync(join(tmpdir(), "gpg-"))
-          const gpgEnv = { PATH: process.env["PATH"] ?? "", GNUPGHOME: gnupgHome }
-          const uid = `${name} <${name}@example.test>`
-          const made = spawnSync(
-            "gpg",
-            ["--batch", "--passphrase", "", "--quick-gen-key", uid, "ed25519", "sign", "1d"],
-            {
-              env: gpgEnv,
-            },
-          )
-          expect(made.status).toBe(0)
-          const publicKey = join(root, `${name}.asc`)
-          const exported = spawnSync("gpg", ["--batch", "--armor", "--export", `${name}@example.test`], {
-            env: gpgEnv,
-            encoding: "utf8",
-          })
-          writeFileSync(publicKey, exported.stdout)
-          return { gnupgHome, gpgEnv, publicKey, key: `${name}@example.test` }
-        }
-        const releaser = keyring("releaser")
-        const stranger = keyring("stranger")
+        const releaser = throwawayKey(root, "releaser")
+        const stranger = throwawayKey(root, "stranger")
         try {
           const signed = join(root, "signed")
           mkdirSync(signed)
           for (const file of [names.sums, names.zip(platform)]) linkSync(join(releaseDir, file), join(signed, file))
-          signDetached(join(signed, names.sums), join(signed, names.signature), releaser.key, releaser.gpgEnv)
+          releaser.sign(join(signed, names.sums), join(signed, names.signature))
           const m = mirror()
           const good = await runCli(
             ["provider", "install", "--from", signed, "--verify-key", releaser.publicKey, "--dir", m.dir],
@@ -357,10 +338,8 @@ describe.skipIf(once !== undefined)(
           )
           expect(build.signed || unsigned.stderr.includes(`${names.signature} is missing`)).toBe(true)
         } finally {
-          for (const k of [releaser, stranger]) {
-            spawnSync("gpgconf", ["--kill", "all"], { env: k.gpgEnv })
-            rmSync(k.gnupgHome, { recursive: true, force: true })
-          }
+          releaser.remove()
+          stranger.remove()
         }
       },
     )

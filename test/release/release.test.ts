@@ -33,7 +33,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import yazl from "yazl"
 import { opensslCertificate } from "../../bench/opensslCertificate.js"
 import { propsFromEnv, RestoreJobStack } from "../../examples/cdktf/RestoreJobStack.js"
-import { releaseNames, signDetached } from "../../scripts/release/release.js"
+import { releaseNames } from "../../scripts/release/release.js"
 import type { ReleaseBuild } from "../../scripts/release/release.js"
 import { PROVIDER_SOURCE } from "../../src/datasource/schema.js"
 import { EmulatorSeed, startEmulator } from "../../src/emulator/index.js"
@@ -43,6 +43,7 @@ import { cli, ensureBuilt } from "../cli/built.js"
 import { clientCertificate, configureAndRead, repoRoot, startPlugin, terraformEnv } from "../provider/pluginProcess.js"
 import { mainTf, runTerraform, terraformVersion } from "../provider/terraform.js"
 import { oncePerCi } from "../oncePerCi.js"
+import { throwawayKey } from "./fixtures.js"
 import { arm64Missing, ensureRelease, pathWithoutNode, readZip, tempHome } from "./support.js"
 
 const version = terraformVersion()
@@ -516,32 +517,17 @@ describe.skipIf(version === undefined || once !== undefined)(
     it.skipIf(gpgMissing)(
       `SHA256SUMS signed with a throwaway key verifies with gpg --verify, and a changed file does not${gpgMissing ? " (SKIPPED: gpg missing)" : ""}`,
       () => {
-        const gnupgHome = mkdtempSync(join(tmpdir(), "gpg-"))
-        const gpgEnv = { PATH: process.env["PATH"] ?? "", GNUPGHOME: gnupgHome }
+        const key = throwawayKey(root, "release")
+        const gpgEnv = key.gpgEnv
         try {
-          const key = spawnSync(
-            "gpg",
-            [
-              "--batch",
-              "--passphrase",
-              "",
-              "--quick-gen-key",
-              "Release Test <release@example.test>",
-              "ed25519",
-              "sign",
-              "1d",
-            ],
-            { env: gpgEnv, encoding: "utf8" },
-          )
-          expect(key.status).toBe(0)
           const dir = mkdtempSync(join(root, "signed-"))
           copyFileSync(join(releaseDir, names.sums), join(dir, names.sums))
-          signDetached(join(dir, names.sums), join(dir, names.signature), "release@example.test", gpgEnv)
+          key.sign(join(dir, names.sums), join(dir, names.signature))
           const verify = spawnSync("gpg", ["--verify", join(dir, names.signature), join(dir, names.sums)], {
             env: gpgEnv,
             encoding: "utf8",
           })
-          expect(verify.stderr).toContain('Good signature from "Release Test <release@example.test>"')
+          expect(verify.stderr).toContain('Good signature from "release <release@example.test>"')
           expect(verify.status).toBe(0)
           const sums = readFileSync(join(dir, names.sums), "utf8")
           writeFileSync(join(dir, names.sums), (sums[0] === "0" ? "1" : "0") + sums.slice(1))
@@ -552,8 +538,7 @@ describe.skipIf(version === undefined || once !== undefined)(
           expect(changed.status).not.toBe(0)
           expect(changed.stderr).toContain("BAD signature")
         } finally {
-          spawnSync("gpgconf", ["--kill", "all"], { env: gpgEnv })
-          rmSync(gnupgHome, { recursive: true, force: true })
+          key.remove()
         }
       },
     )
