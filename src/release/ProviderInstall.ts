@@ -47,7 +47,7 @@ import { PROVIDER_SOURCE } from "../datasource/schema.js"
 import { packageHashH1 } from "./PackageHash.js"
 import { BUNDLE_FILES, packProviderBinary, terraformArch } from "./ProviderBinary.js"
 import type { Arch } from "./ProviderBinary.js"
-import { fromRelease, releaseSource } from "./ReleaseSource.js"
+import { fromRelease, isUrl, releaseSource } from "./ReleaseSource.js"
 import { checkInterrupted, InstallError } from "./Step.js"
 
 export { InstallError } from "./Step.js"
@@ -326,9 +326,7 @@ export const installProvider = async (options: {
     options.from === undefined
       ? undefined
       : releaseSource(
-          /^[a-z][a-z0-9+.-]*:\/\//i.test(options.from)
-            ? options.from
-            : expandPath("--from", options.from, options.env, cwd),
+          isUrl(options.from) ? options.from : expandPath("--from", options.from, options.env, cwd),
           packageVersion(),
         )
   if (existsSync(dir) && !statSync(dir).isDirectory()) {

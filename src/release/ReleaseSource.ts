@@ -104,6 +104,15 @@ const fetchLimited = async (
 }
 
 /**
+ * Whether `from` is a URL (`<scheme>://…`) rather than a path: a path is
+ * expanded (`~`, relative) before it is read, a URL is not.
+ *
+ * @since 0.1.0
+ * @category install
+ */
+export const isUrl = (from: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(from)
+
+/**
  * The release `from` names (an archive, a release folder or an `https://`
  * mirror URL); `version` is used where the source does not name one (a
  * mirror URL, a folder with several releases). A mirror is read with `get`,
@@ -114,7 +123,7 @@ const fetchLimited = async (
  * @category install
  */
 export const releaseSource = (from: string, version: string, get: typeof fetch = fetch): ReleaseSource => {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(from)) {
+  if (isUrl(from)) {
     const url = URL.parse(from)
     if (url === null) throw new InstallError("--from is not a valid URL (a mirror URL is https://<host>/<path>)")
     // Shown without what may be a secret (a user, a password, a token in the query).

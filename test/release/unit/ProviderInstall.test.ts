@@ -313,7 +313,7 @@ describe("installProvider --from a release folder", () => {
       installProvider({ dir: "~/m", env: { HOME: home }, cwd: home, from: "HTTP://mirror.example.test/" }),
     ).rejects.toThrow(
       new InstallError(
-        "--from HTTP://mirror.example.test/: a mirror URL must be https:// (the release is only trusted over TLS)",
+        "--from http://mirror.example.test/: a mirror URL must be https:// (the release is only trusted over TLS)",
       ),
     )
   })
