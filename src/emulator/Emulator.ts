@@ -592,7 +592,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     const fault = faults.take(method, url.pathname, url.pathname + url.search) ?? headerFault(req)
     if (fault !== undefined) {
       stats.faultsApplied++
-      if (fault.delayMillis !== undefined && fault.delayMillis > 0) await sleep(fault.delayMillis)
+      const delay = fault.delayMillis ?? 0
+      if (delay > 0) await sleep(delay)
       if (res.destroyed) return
       if (fault.reset === true) {
         outcome = "reset"
