@@ -526,12 +526,17 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
         else chunk = fill.subarray(0, Math.min(fill.length, total - sent - tail.length))
         chunk = chunk.subarray(0, limit - sent)
         sent += chunk.length
+        // `done` runs once the last chunk is flushed: a truncation that destroys the response must not drop
+        // the part of its half still buffered.
+        if (sent === limit) {
+          res.write(chunk, () => done())
+          return
+        }
         if (!res.write(chunk)) {
           res.once("drain", pump)
           return
         }
       }
-      if (!res.destroyed) done()
     }
     pump()
   }
