@@ -13,7 +13,7 @@ import { connect } from "node:net"
 import { afterEach, describe, expect, it, vi } from "vitest"
 import { DigestAuth } from "../../src/emulator/DigestAuth.js"
 import { EmulatorSeed, startEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/index.js"
-import { accept, digestAuthorization, jobPath, manualClock, parseChallenge } from "./helpers.js"
+import { accept, call, digestAuthorization, jobPath, manualClock, parseChallenge, type Answer } from "./helpers.js"
 
 const job = jobPath(EmulatorSeed.jobs.completed)
 const form = { "content-type": "application/x-www-form-urlencoded" }
@@ -29,17 +29,6 @@ afterEach(async () => {
   vi.useRealTimers()
   await Promise.all(running.splice(0).map((emulator) => emulator.stop()))
 })
-
-interface Answer {
-  readonly status: number
-  readonly headers: Record<string, string>
-  readonly text: string
-}
-
-const call = async (emulator: RunningEmulator, path: string, init: RequestInit = {}): Promise<Answer> => {
-  const response = await fetch(emulator.url + path, init)
-  return { status: response.status, headers: Object.fromEntries(response.headers), text: await response.text() }
-}
 
 /** A GET over node:http: no default headers (fetch always sends Accept), and no timers of its own. */
 const plainGet = (emulator: RunningEmulator, path: string, headers: Record<string, string> = {}) =>
