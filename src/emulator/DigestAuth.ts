@@ -38,7 +38,7 @@ const md5 = (s: string) => createHash("md5").update(s).digest("hex")
 const awkward = Buffer.from([0xfb, 0xef, 0xff])
 
 /** A cap on the `nc` values remembered per nonce, so a long-lived nonce cannot grow without bound. */
-const maxSeenPerNonce = 1_000_000
+const maxSeenPerNonceDefault = 1_000_000
 
 /**
  * Parses the parameters of a `Digest` credentials or challenge header:
@@ -51,10 +51,10 @@ export const parseDigestParams = (input: string): Map<string, string> => {
   const params = new Map<string, string>()
   const re = /\s*([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*(?:,|$)/gy
   let m: RegExpExecArray | null
-  while ((m = re.exec(input)) !== null) {
-    if (m[0] === "") break
-    params.set(m[1]!.toLowerCase(), m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : (m[3] ?? ""))
-  }
+  // Every match is at least `x=`, so the sticky regex always moves on; a value is quoted (group 2) or bare
+  // (group 3, possibly empty).
+  while ((m = re.exec(input)) !== null)
+    params.set(m[1]!.toLowerCase(), m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3]!)
   return params
 }
 
@@ -71,6 +71,8 @@ export class DigestAuth {
     private readonly publicKey: string,
     private readonly privateKey: string,
     private readonly nonceTtlMillis: number,
+    /** How many `nc` values one nonce may carry before it is called stale. */
+    private readonly maxSeenPerNonce: number = maxSeenPerNonceDefault,
   ) {}
 
   /** A fresh `WWW-Authenticate` value, shaped like the one Atlas sends. */
@@ -108,14 +110,13 @@ export class DigestAuth {
     // The credentials are right from here on: any nonce problem is "stale".
     const state = this.nonces.get(nonce)
     if (state === undefined) return { ok: false, stale: true }
-    if (now - state.issuedAt > this.nonceTtlMillis) {
-      this.nonces.delete(nonce)
-      return { ok: false, stale: true }
-    }
+    // An expired nonce stays until the next sweep frees it; until then it answers stale, as an unknown one does.
+    if (now - state.issuedAt > this.nonceTtlMillis) return { ok: false, stale: true }
     const count = parseInt(nc, 16)
     // Concurrent requests on one nonce may arrive out of order, so replay is
     // judged per value rather than by a strictly rising counter.
-    if (count === 0 || state.seen.has(count) || state.seen.size >= maxSeenPerNonce) return { ok: false, stale: true }
+    if (count === 0 || state.seen.has(count) || state.seen.size >= this.maxSeenPerNonce)
+      return { ok: false, stale: true }
     state.seen.add(count)
     return { ok: true }
   }

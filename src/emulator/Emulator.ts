@@ -189,8 +189,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   const tokens = new AccessTokens(credentials.accessToken, tokenTtlMillis)
   const bucket = rateLimit === undefined ? undefined : new TokenBucket(rateLimit, now())
   const tokenBucket = options.tokenRateLimit ? new TokenBucket(options.tokenRateLimit, now()) : undefined
-  const faults = new FaultRules()
-  faults.set(options.faults ?? [])
+  const faults = new FaultRules(options.faults ?? [])
 
   const zero = (): Mutable<EmulatorStats> & { byStatus: Record<string, number> } => ({
     requests: 0,
@@ -240,12 +239,15 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   const digestChallenge = (stale: boolean) =>
     unauthorized("You are not authorized for this resource.", digest.challenge(now(), stale), true)
 
-  const authenticate = (req: IncomingMessage, target: string): Reply | undefined => {
+  const authenticate = (req: IncomingMessage, method: string, target: string): Reply | undefined => {
     const header = req.headers.authorization
-    if (header === undefined || header.trim() === "") return digestChallenge(false)
+    // Node strips the whitespace around a header value: a blank one arrives empty and, like any other
+    // scheme than Bearer or Digest, gets a fresh digest challenge.
+    if (header === undefined) return digestChallenge(false)
     const space = header.indexOf(" ")
-    const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase()
-    const rest = space < 0 ? "" : header.slice(space + 1).trim()
+    const word = space < 0 ? header : header.slice(0, space)
+    const scheme = word.toLowerCase()
+    const rest = header.slice(word.length).trim()
     if (scheme === "bearer") {
       const verdict = tokens.verify(rest, now())
       if (verdict === "valid") return undefined
@@ -258,7 +260,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
       return unauthorized(detail, `Bearer realm="${DigestRealm}", error="invalid_token"`, false)
     }
     if (scheme === "digest") {
-      const verdict = digest.verify(req.method ?? "GET", target, rest, now())
+      const verdict = digest.verify(method, target, rest, now())
       return verdict.ok ? undefined : digestChallenge(verdict.stale)
     }
     return digestChallenge(false)
@@ -275,14 +277,14 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   const acceptable = (accept: string | undefined): boolean =>
     (accept ?? "").split(",").some((range) => {
       const [type, ...params] = range.split(";").map((s) => s.trim())
-      const m = /^application\/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json$/i.exec(type ?? "")
+      const m = /^application\/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json$/i.exec(type!)
       const q = params.find((p) => /^q=/i.test(p))
       // Atlas serves the latest version on or before the date asked for; this operation has one.
       return m !== null && m[1]! >= ApiVersion && (q === undefined || Number(q.slice(2)) > 0)
     })
 
-  const api = (req: IncomingMessage, url: URL, target: string): Reply => {
-    const refused = authenticate(req, target)
+  const api = (req: IncomingMessage, method: string, url: URL, target: string): Reply => {
+    const refused = authenticate(req, method, target)
     if (refused !== undefined) return refused
 
     const taken = bucket?.take(now())
@@ -307,9 +309,9 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     const route = restoreJobPath.exec(url.pathname)
     if (route === null)
       return fail(404, "RESOURCE_NOT_FOUND", `Cannot find resource ${url.pathname}.`, { parameters: [url.pathname] })
-    if (req.method !== "GET" && req.method !== "HEAD")
-      return fail(405, "METHOD_NOT_ALLOWED", `Method ${req.method} is not allowed on ${url.pathname}.`, {
-        parameters: [req.method ?? ""],
+    if (method !== "GET" && method !== "HEAD")
+      return fail(405, "METHOD_NOT_ALLOWED", `Method ${method} is not allowed on ${url.pathname}.`, {
+        parameters: [method],
         headers: { allow: "GET, HEAD" },
       })
     if (!acceptable(req.headers.accept))
@@ -339,7 +341,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     for (const name of ["envelope", "pretty"] as const) {
       if ((name === "envelope" ? envelope : pretty) === "invalid") {
         fields.push({ field: name, description: "must be a boolean" })
-        values.push(url.searchParams.get(name) ?? "")
+        values.push(url.searchParams.get(name)!)
       }
     }
     if (fields.length > 0)
@@ -402,7 +404,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
 
   const clientOf = (req: IncomingMessage, form: URLSearchParams) => {
     const header = req.headers.authorization ?? ""
-    const m = /^basic\s+(\S+)\s*$/i.exec(header)
+    const m = /^basic\s+(\S+)$/i.exec(header)
     if (m !== null) {
       const decoded = Buffer.from(m[1]!, "base64").toString()
       const colon = decoded.indexOf(":")
@@ -484,7 +486,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   const faultReply = (f: FaultRule): Reply => {
     if (f.html === true) return htmlReply(f.status ?? 502)
     if (f.bodyBytes !== undefined) {
-      const body: PaddedBody = { _tag: "PaddedBody", bytes: Math.max(2, Math.floor(f.bodyBytes)) }
+      const body: PaddedBody = { bytes: Math.max(2, Math.floor(f.bodyBytes)) }
       return { status: f.status ?? 200, headers: { "content-type": VersionedContentType }, body }
     }
     const status = f.status ?? 200
@@ -500,15 +502,15 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     return { status, headers: {}, body: "" }
   }
 
-  const paddedChunk = (from: number, to: number, total: number): Buffer => {
+  const paddedChunk = (limit: number, total: number): Buffer => {
     // `{"padding":"xxxx…"}` of exactly `total` bytes; below 16 bytes, `{}` and spaces.
     const text = total < 16 ? "{}" + " ".repeat(total - 2) : `{"padding":"${"x".repeat(total - 14)}"}`
-    return Buffer.from(text.slice(from, to))
+    return Buffer.from(text.slice(0, limit))
   }
 
   const writePadded = (res: ServerResponse, total: number, limit: number, done: () => void) => {
     if (total < 1 << 16) {
-      res.write(paddedChunk(0, limit, total), done)
+      res.write(paddedChunk(limit, total), done)
       return
     }
     const head = Buffer.from(`{"padding":"`)
@@ -519,16 +521,22 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
       while (sent < limit && !res.destroyed) {
         let chunk: Buffer
         if (sent === 0) chunk = head
-        else if (total - sent <= tail.length) chunk = tail.subarray(tail.length - (total - sent))
+        // The fill stops exactly `tail.length` bytes before the end.
+        else if (total - sent <= tail.length) chunk = tail
         else chunk = fill.subarray(0, Math.min(fill.length, total - sent - tail.length))
         chunk = chunk.subarray(0, limit - sent)
         sent += chunk.length
+        // `done` runs once the last chunk is flushed: a truncation that destroys the response must not drop
+        // the part of its half still buffered.
+        if (sent === limit) {
+          res.write(chunk, () => done())
+          return
+        }
         if (!res.write(chunk)) {
           res.once("drain", pump)
           return
         }
       }
-      if (!res.destroyed) done()
     }
     pump()
   }
@@ -589,7 +597,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     const fault = faults.take(method, url.pathname, url.pathname + url.search) ?? headerFault(req)
     if (fault !== undefined) {
       stats.faultsApplied++
-      if (fault.delayMillis !== undefined && fault.delayMillis > 0) await sleep(fault.delayMillis)
+      const delay = fault.delayMillis ?? 0
+      if (delay > 0) await sleep(delay)
       if (res.destroyed) return
       if (fault.reset === true) {
         outcome = "reset"
@@ -604,7 +613,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     let reply: Reply
     if (fault !== undefined && replaces(fault)) reply = faultReply(fault)
     else if (url.pathname === "/api/oauth/token" || url.pathname === "/api/oauth/revoke") reply = await oauth(req, url)
-    else if (url.pathname.startsWith("/api/atlas/")) reply = api(req, url, target)
+    else if (url.pathname.startsWith("/api/atlas/")) reply = api(req, method, url, target)
     else
       reply = errorReply(404, "RESOURCE_NOT_FOUND", {
         detail: `Cannot find resource ${url.pathname}.`,
@@ -625,12 +634,12 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     send(res, reply, fault?.truncate === true, method)
   }
 
+  // What can throw in `handle` (building a body, validating the headers in writeHead) throws before any header is
+  // sent: the 500 can always be written.
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) {
-        res.writeHead(500, { "content-type": "application/json" })
-        res.end(JSON.stringify({ error: 500, errorCode: "UNEXPECTED_ERROR", detail: "Emulator failure." }))
-      } else res.destroy()
+      res.writeHead(500, { "content-type": "application/json" })
+      res.end(JSON.stringify({ error: 500, errorCode: "UNEXPECTED_ERROR", detail: "Emulator failure." }))
     })
   })
   server.on("connection", (socket: Socket) => {

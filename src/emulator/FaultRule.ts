@@ -60,10 +60,14 @@ interface ActiveRule {
  * @category constructors
  */
 export class FaultRules {
-  private rules: Array<ActiveRule> = []
+  private rules: Array<ActiveRule>
+
+  constructor(rules: ReadonlyArray<FaultRule>) {
+    this.rules = activate(rules)
+  }
 
   set(rules: ReadonlyArray<FaultRule>): void {
-    this.rules = rules.map((rule) => ({ rule, remaining: rule.match?.times ?? Infinity }))
+    this.rules = activate(rules)
   }
 
   clear(): void {
@@ -72,16 +76,18 @@ export class FaultRules {
 
   /** The rule for this request, if any, counting one use of it. */
   take(method: string, pathname: string, pathAndQuery: string): FaultRule | undefined {
-    for (let i = 0; i < this.rules.length; i++) {
-      const active = this.rules[i]!
+    for (const active of this.rules) {
       if (active.remaining <= 0 || !matches(active.rule, method, pathname, pathAndQuery)) continue
+      // A rule used up stays in the list, skipped, until the rules are set or cleared again.
       active.remaining -= 1
-      if (active.remaining <= 0) this.rules.splice(i, 1)
       return active.rule
     }
     return undefined
   }
 }
+
+const activate = (rules: ReadonlyArray<FaultRule>): Array<ActiveRule> =>
+  rules.map((rule) => ({ rule, remaining: rule.match?.times ?? Infinity }))
 
 const matches = (rule: FaultRule, method: string, pathname: string, pathAndQuery: string): boolean => {
   const m = rule.match

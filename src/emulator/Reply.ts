@@ -17,7 +17,6 @@ import { prettyJson } from "./prettyJson.js"
  * @category models
  */
 export interface PaddedBody {
-  readonly _tag: "PaddedBody"
   readonly bytes: number
 }
 
@@ -97,7 +96,8 @@ export interface ErrorDetails {
  * @category constructors
  */
 export const errorBody = (status: number, errorCode: string, details: ErrorDetails) => ({
-  ...(details.badRequestDetail !== undefined ? { badRequestDetail: details.badRequestDetail } : {}),
+  // Left out when undefined, by JSON.stringify and prettyJson alike.
+  badRequestDetail: details.badRequestDetail,
   detail: details.detail,
   error: status,
   errorCode,

@@ -7,22 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EmulatorSeed, startEmulator, type RunningEmulator } from "../../src/emulator/index.js"
-import { accept, digestAuthorization, jobPath, manualClock, parseChallenge } from "./helpers.js"
+import { accept, call, digestAuthorization, jobPath, manualClock, parseChallenge, type Answer } from "./helpers.js"
 
 const { jobs, groupId } = EmulatorSeed
 const job = jobPath(jobs.completed)
 const form = { "content-type": "application/x-www-form-urlencoded" }
-
-interface Answer {
-  readonly status: number
-  readonly headers: Record<string, string>
-  readonly text: string
-}
-
-const call = async (emulator: RunningEmulator, path: string, init: RequestInit = {}): Promise<Answer> => {
-  const response = await fetch(emulator.url + path, init)
-  return { status: response.status, headers: Object.fromEntries(response.headers), text: await response.text() }
-}
 
 const error = (status: number, reason: string, errorCode: string, detail: string, parameters: Array<unknown> = []) => ({
   detail,

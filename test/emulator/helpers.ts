@@ -1,12 +1,24 @@
 /**
  * Test helpers for the emulator: a manual clock, the restore-job path for a
- * seeded id, and a digest `Authorization` computed by hand (node:crypto MD5),
+ * seeded id, one answer read whole over fetch, and a digest `Authorization` computed by hand (node:crypto MD5),
  * independent of both the emulator's and the client's digest code.
  */
 import { createHash, randomBytes } from "node:crypto"
-import { EmulatorSeed } from "../../src/emulator/index.js"
+import { EmulatorSeed, type RunningEmulator } from "../../src/emulator/index.js"
 
 export const accept = "application/vnd.atlas.2024-11-13+json"
+
+/** One answer as a client reads it: status, headers (lower-case names) and the body as text. */
+export interface Answer {
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly text: string
+}
+
+export const call = async (emulator: RunningEmulator, path: string, init: RequestInit = {}): Promise<Answer> => {
+  const response = await fetch(emulator.url + path, init)
+  return { status: response.status, headers: Object.fromEntries(response.headers), text: await response.text() }
+}
 
 /** A clock the test moves by hand. */
 export const manualClock = (start = Date.UTC(2026, 7, 12, 10, 0, 0)) => {

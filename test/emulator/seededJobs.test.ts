@@ -126,7 +126,7 @@ describe("prettyJson", () => {
 
 describe("FaultRules", () => {
   it("first match wins, times counts down, clear forgets every rule", () => {
-    const rules = new FaultRules()
+    const rules = new FaultRules([])
     rules.set([
       { match: { method: "Get", path: /\?x=1$/, times: 1 }, status: 500 },
       { match: { path: "/jobs" }, status: 503 },
