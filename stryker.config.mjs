@@ -8,7 +8,10 @@ export default {
   testRunner: "vitest",
   // Child processes, as `npm test` runs them (vitest's default): the runner's default, worker threads, cannot set
   // process.umask(), which the install's file-mode tests need.
-  vitest: { configFile: "vitest.mutate.config.ts", pool: "forks" },
+  // `related: false`: run every test that covered the mutant. Vitest's related mode (Stryker's default) keeps only
+  // the test files whose static imports reach the mutated file, and drops those that load it afresh
+  // (`import("<file>.ts?fresh")`); a mutant with no test left "survived" though its covering test fails on it.
+  vitest: { configFile: "vitest.mutate.config.ts", pool: "forks", related: false },
   plugins: ["@stryker-mutator/vitest-runner"],
   coverageAnalysis: "perTest",
   // TypeScript 7 (native tsc) has no JS API for Stryker's tsconfig rewriting, which a sandbox does not need
