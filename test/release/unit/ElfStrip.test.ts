@@ -141,13 +141,14 @@ const linked: ElfSpec = {
     { name: ".dynsym", type: SHT.DYNSYM, flags: SHF.ALLOC, data: Buffer.alloc(24, 0x44), link: ".dynstr", info: 3 },
     // A string table that is loaded stays.
     { name: ".dynstr", type: SHT.STRTAB, flags: SHF.ALLOC, data: bytes("\0libc.so.6\0") },
+    { name: ".got", type: SHT.PROGBITS, flags: SHF.ALLOC | SHF.WRITE, data: Buffer.alloc(10, 0x47) },
     {
-      name: ".rela.text",
+      name: ".rela.got",
       type: SHT.RELA,
       flags: SHF.ALLOC | SHF.INFO_LINK,
       data: Buffer.alloc(24, 0x52),
       link: ".dynsym",
-      info: ".text",
+      info: ".got",
     },
     { name: ".bss", type: SHT.NOBITS, flags: SHF.ALLOC | SHF.WRITE, size: 4096 },
     { name: ".comment", type: SHT.PROGBITS, data: bytes("GCC: (Debian) 14") },
@@ -158,7 +159,8 @@ const linked: ElfSpec = {
     ".text",
     ".dynsym",
     ".dynstr",
-    ".rela.text",
+    ".got",
+    ".rela.got",
     ".bss",
     ".comment",
     ".debug_info",
@@ -168,7 +170,7 @@ const linked: ElfSpec = {
     ".shstrtab",
   ],
   // The loaded segment ends exactly where the removed sections begin.
-  segments: [{ end: ".rela.text" }, { end: ".comment" }],
+  segments: [{ end: ".rela.got" }, { end: ".comment" }],
 }
 
 const stripped = (elf: Buffer): Buffer => {
@@ -194,15 +196,15 @@ describe("stripping a linked executable", () => {
     expect(cut % 8).not.toBe(0)
     const tableOffset = Math.ceil((cut + shstrtab.length) / 8) * 8
     expect(tableOffset).toBeGreaterThan(cut + shstrtab.length)
-    expect(out.length).toBe(tableOffset + 8 * 64)
+    expect(out.length).toBe(tableOffset + 9 * 64)
     expect(out.subarray(0x40, cut).equals(file.subarray(0x40, cut))).toBe(true)
     expect(out.subarray(cut, cut + shstrtab.length).equals(shstrtab)).toBe(true)
     expect(out.subarray(cut + shstrtab.length, tableOffset).equals(Buffer.alloc(tableOffset - cut - shstrtab.length))).toBe(
       true,
     )
     expect(Number(out.readBigUInt64LE(0x28))).toBe(tableOffset)
-    expect(out.readUInt16LE(0x3c)).toBe(8)
-    expect(out.readUInt16LE(0x3e)).toBe(7)
+    expect(out.readUInt16LE(0x3c)).toBe(9)
+    expect(out.readUInt16LE(0x3e)).toBe(8)
     // The rest of the ELF header is the input's.
     expect(out.subarray(0, 0x28).equals(file.subarray(0, 0x28))).toBe(true)
     expect(out.subarray(0x30, 0x3c).equals(file.subarray(0x30, 0x3c))).toBe(true)
@@ -214,12 +216,13 @@ describe("stripping a linked executable", () => {
       ".text",
       ".dynsym",
       ".dynstr",
-      ".rela.text",
+      ".got",
+      ".rela.got",
       ".bss",
       ".comment",
       ".shstrtab",
     ])
-    for (const name of [".text", ".dynsym", ".dynstr", ".rela.text", ".bss", ".comment"]) {
+    for (const name of [".text", ".dynsym", ".dynstr", ".got", ".rela.got", ".bss", ".comment"]) {
       expect(byName(name).offset).toBe(offsets.get(name))
     }
     expect(byName(".shstrtab").offset).toBe(cut)
@@ -229,8 +232,8 @@ describe("stripping a linked executable", () => {
   })
 
   it("renumbers links, and info when it names a section, to the sections' new indexes", () => {
-    expect(sections[byName(".rela.text").link]!.name).toBe(".dynsym")
-    expect(sections[byName(".rela.text").info]!.name).toBe(".text")
+    expect(sections[byName(".rela.got").link]!.name).toBe(".dynsym")
+    expect(sections[byName(".rela.got").info]!.name).toBe(".got")
     expect(sections[byName(".dynsym").link]!.name).toBe(".dynstr")
     // A count, not a section: unchanged.
     expect(byName(".dynsym").info).toBe(3)
@@ -246,7 +249,7 @@ describe("stripping a linked executable", () => {
   it("keeps the null section's header as it is, whatever its type", () => {
     const odd = makeElf({ ...linked, nullType: SHT.SYMTAB }).file
     const kept = readSections(stripped(odd))
-    expect(kept.length).toBe(8)
+    expect(kept.length).toBe(9)
     expect(kept[0]!.type).toBe(SHT.SYMTAB)
     expect(kept[0]!.offset).toBe(0)
   })
@@ -278,8 +281,8 @@ describe("what it refuses (the binary is then used as it is)", () => {
     expect(stripElf(patched(0x3a, (b) => b.writeUInt16LE(40)))).toEqual(refused)
     expect(stripElf(patched(0x3c, (b) => b.writeUInt16LE(0)))).toEqual(refused)
     // shstrndx equal to the number of sections is one past the last.
-    expect(stripElf(patched(0x3e, (b) => b.writeUInt16LE(12)))).toEqual(refused)
     expect(stripElf(patched(0x3e, (b) => b.writeUInt16LE(13)))).toEqual(refused)
+    expect(stripElf(patched(0x3e, (b) => b.writeUInt16LE(14)))).toEqual(refused)
   })
 
   it("a file with nothing to remove: loaded symbol tables and the section names stay", () => {
@@ -308,20 +311,20 @@ describe("what it refuses (the binary is then used as it is)", () => {
 
   it("a loaded segment that reaches past where the removed sections begin", () => {
     // The second segment is one byte longer than the kept sections.
-    const long = makeElf({ ...linked, segments: [{ end: ".rela.text" }, { end: ".comment", extra: 1 }] })
+    const long = makeElf({ ...linked, segments: [{ end: ".rela.got" }, { end: ".comment", extra: 1 }] })
     expect(stripElf(long.file)).toEqual({ refused: "a loaded segment lies after the symbol table" })
   })
 
   it("a kept section whose link, or info, names a removed section", () => {
     const linksSymtab = makeElf({
       ...linked,
-      sections: linked.sections.map((s) => (s.name === ".rela.text" ? { ...s, link: ".symtab" } : s)),
+      sections: linked.sections.map((s) => (s.name === ".rela.got" ? { ...s, link: ".symtab" } : s)),
     })
-    expect(stripElf(linksSymtab.file)).toEqual({ refused: "section .rela.text links to a removed section" })
+    expect(stripElf(linksSymtab.file)).toEqual({ refused: "section .rela.got links to a removed section" })
     const infoDebug = makeElf({
       ...linked,
-      sections: linked.sections.map((s) => (s.name === ".rela.text" ? { ...s, info: ".debug_line" } : s)),
+      sections: linked.sections.map((s) => (s.name === ".rela.got" ? { ...s, info: ".debug_line" } : s)),
     })
-    expect(stripElf(infoDebug.file)).toEqual({ refused: "section .rela.text refers to a removed section" })
+    expect(stripElf(infoDebug.file)).toEqual({ refused: "section .rela.got refers to a removed section" })
   })
 })
