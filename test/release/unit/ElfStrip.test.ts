@@ -183,7 +183,7 @@ describe("stripping a linked executable", () => {
   const { file, offsets, shstrtab } = makeElf(linked)
   const cut = offsets.get(".debug_info")!
   // Stripped in each test, not when the file is collected: Stryker counts only what a test runs.
-  let out = Buffer.alloc(0)
+  let out: Buffer = Buffer.alloc(0)
   let sections: ReturnType<typeof readSections> = []
   beforeEach(() => {
     out = stripped(file)

@@ -163,7 +163,8 @@ describe("runStep", () => {
     const controller = new AbortController()
     const pidFile = join(root, "stubborn.pid")
     const running = runStep(
-      ["sh", "-c", `(trap '' TERM; exec sleep 300) & echo $! > ${pidFile}; wait`],
+      // The grandchild names itself once it ignores SIGTERM.
+      ["sh", "-c", `sh -c 'trap "" TERM; echo $$ > ${pidFile}; exec sleep 300' & wait`],
       { cwd: root, env, signal: controller.signal },
       "a stubborn step",
     )
