@@ -199,9 +199,9 @@ describe("stripping a linked executable", () => {
     expect(out.length).toBe(tableOffset + 9 * 64)
     expect(out.subarray(0x40, cut).equals(file.subarray(0x40, cut))).toBe(true)
     expect(out.subarray(cut, cut + shstrtab.length).equals(shstrtab)).toBe(true)
-    expect(out.subarray(cut + shstrtab.length, tableOffset).equals(Buffer.alloc(tableOffset - cut - shstrtab.length))).toBe(
-      true,
-    )
+    expect(
+      out.subarray(cut + shstrtab.length, tableOffset).equals(Buffer.alloc(tableOffset - cut - shstrtab.length)),
+    ).toBe(true)
     expect(Number(out.readBigUInt64LE(0x28))).toBe(tableOffset)
     expect(out.readUInt16LE(0x3c)).toBe(9)
     expect(out.readUInt16LE(0x3e)).toBe(8)

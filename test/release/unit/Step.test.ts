@@ -136,9 +136,9 @@ describe("runStep", () => {
     expect(output).toBe(`${realpathSync(root)}\ngiven\n after input \n`)
   })
   it("rejects with the step, the program and its cause, exactly", async () => {
-    expect((await rejection(runStep(["sh", "-c", "echo 'no space' >&2; exit 3"], { cwd: root, env }, "gpg"))).message).toBe(
-      "gpg failed: sh exited with status 3: no space",
-    )
+    expect(
+      (await rejection(runStep(["sh", "-c", "echo 'no space' >&2; exit 3"], { cwd: root, env }, "gpg"))).message,
+    ).toBe("gpg failed: sh exited with status 3: no space")
     expect((await rejection(runStep(["sh", "-c", "exit 4"], { cwd: root, env }, "tar"))).message).toBe(
       "tar failed: sh exited with status 4",
     )
