@@ -136,16 +136,12 @@ describe("fetching a missing binary", { timeout: 120_000 }, () => {
     expect(existsSync(cache)).toBe(false)
     expect(readdirSync(temp)).toEqual([])
   })
-  it("unpacks the pinned tarball into the cache, making its folders and replacing a partial copy", () => {
+  it("unpacks the pinned tarball into a new cache, making its folders", () => {
     process.env["FAKE_TARBALL"] = realTarball()
     const cache = join(root, "cache-fetched", "nested", "node")
-    // What an earlier, interrupted fetch might have left: no bin/node, a stray file.
-    mkdirSync(join(cache, folder), { recursive: true })
-    writeFileSync(join(cache, folder, "partial"), "")
     const binary = fetchNodeBinary(key, cache)
     expect(binary).toBe(join(cache, folder, "bin", "node"))
     expect(sha256(readVerifiedNode(key, binary))).toBe(pin.sha256)
-    expect(existsSync(join(cache, folder, "partial"))).toBe(false)
     // The package's own files, without its top folder.
     expect(JSON.parse(readFileSync(join(cache, folder, "package.json"), "utf8"))).toMatchObject({
       name: pin.name,
@@ -156,6 +152,17 @@ describe("fetching a missing binary", { timeout: 120_000 }, () => {
     // Then it is the cache's: no second fetch.
     expect(fetchNodeBinary(key, cache)).toBe(binary)
     expect(npmCalls().match(/^pack$/gm)?.length).toBe(1)
+  })
+  it("replaces a partial copy that an interrupted fetch left", () => {
+    process.env["FAKE_TARBALL"] = realTarball()
+    const cache = join(root, "cache-partial")
+    // No bin/node, a stray file.
+    mkdirSync(join(cache, folder), { recursive: true })
+    writeFileSync(join(cache, folder, "partial"), "")
+    const binary = fetchNodeBinary(key, cache)
+    expect(sha256(readVerifiedNode(key, binary))).toBe(pin.sha256)
+    expect(existsSync(join(cache, folder, "partial"))).toBe(false)
+    expect(readdirSync(temp)).toEqual([])
   })
   it("names a tar that cannot run, leaving no binary and no work folder", () => {
     process.env["FAKE_TARBALL"] = realTarball()
