@@ -102,21 +102,23 @@ describe("a Node the stripper refuses", { timeout: 120_000 }, () => {
   })
 })
 
+/** The message of a build that `signal` interrupts (an `Interrupted`), which wrote no executable. */
+const interruptedBuild = async (name: string, signal: AbortSignal, workParent?: string): Promise<string> => {
+  const outFile = join(root, name)
+  const options = { arch: "x64", bundleDir, outFile, nodeCacheDir, signal } as const
+  const error = await packProviderBinary(workParent === undefined ? options : { ...options, workParent }).catch(
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(Interrupted)
+  expect(existsSync(outFile)).toBe(false)
+  return (error as Error).message
+}
+
 describe("Ctrl-C", { timeout: 120_000 }, () => {
   it("before the build stops it at its first step, naming it", async () => {
     const controller = new AbortController()
     controller.abort()
-    const outFile = join(root, "aborted-first")
-    const error = await packProviderBinary({
-      arch: "x64",
-      bundleDir,
-      outFile,
-      nodeCacheDir,
-      signal: controller.signal,
-    }).catch((e: unknown) => e as Error)
-    expect(error).toBeInstanceOf(Interrupted)
-    expect((error as Error).message).toBe("making the x64 blob was interrupted")
-    expect(existsSync(outFile)).toBe(false)
+    expect(await interruptedBuild("aborted-first", controller.signal)).toBe("making the x64 blob was interrupted")
   })
   it("while stripping stops the build before the injection; the unfinished work is removed", async () => {
     const controller = new AbortController()
@@ -126,22 +128,11 @@ describe("Ctrl-C", { timeout: 120_000 }, () => {
       working = readdirSync(workParent)
       controller.abort()
     }
-    const outFile = join(root, "aborted-stripping")
-    const error = await packProviderBinary({
-      arch: "x64",
-      bundleDir,
-      outFile,
-      nodeCacheDir,
-      workParent,
-      signal: controller.signal,
-    }).catch((e: unknown) => e as Error)
-    expect(error).toBeInstanceOf(Interrupted)
-    expect((error as Error).message).toBe(`${what} was interrupted`)
+    expect(await interruptedBuild("aborted-stripping", controller.signal, workParent)).toBe(`${what} was interrupted`)
     expect(injected.calls).toEqual([])
     // A build killed at this point would leave a hidden folder that says what it was.
     expect(working).toEqual([expect.stringMatching(/^\.provider-sea-x64-/)])
     expect(readdirSync(workParent)).toEqual([])
-    expect(existsSync(outFile)).toBe(false)
   })
   it("while injecting writes no executable; LIEF's warnings are not shown, and console.warn is the caller's again", async () => {
     const controller = new AbortController()
@@ -153,23 +144,13 @@ describe("Ctrl-C", { timeout: 120_000 }, () => {
       console.warn("LIEF: the binary is stripped")
       controller.abort()
     }
-    const outFile = join(root, "aborted-injecting")
     try {
-      const error = await packProviderBinary({
-        arch: "x64",
-        bundleDir,
-        outFile,
-        nodeCacheDir,
-        signal: controller.signal,
-      }).catch((e: unknown) => e as Error)
-      expect(error).toBeInstanceOf(Interrupted)
-      expect((error as Error).message).toBe(`${what} was interrupted`)
+      expect(await interruptedBuild("aborted-injecting", controller.signal)).toBe(`${what} was interrupted`)
       expect(console.warn).toBe(recorder)
     } finally {
       console.warn = warn
     }
     expect(shown).toEqual([])
     expect(injected.calls).toEqual(["NODE_SEA_BLOB"])
-    expect(existsSync(outFile)).toBe(false)
   })
 })
