@@ -75,24 +75,26 @@ const onPath = (command: string): string | undefined => {
 
 /**
  * How to run a program built for `arch` on this machine: directly, or under
- * qemu-user; `undefined` (with the reason) when neither is possible.
+ * qemu-user with the arm64 C libraries of `crossRoot`; `undefined` (with the
+ * reason) when neither is possible.
  *
  * @since 0.1.0
  * @category emulation
  */
 export const runnerFor = (
   arch: Arch,
+  crossRoot: string = AARCH64_PREFIX,
 ): { readonly prefix: ReadonlyArray<string> } | { readonly prefix?: undefined; readonly missing: string } => {
   if (arch === hostArch()) return { prefix: [] }
   if (arch === "arm64") {
     const qemu = onPath("qemu-aarch64-static") ?? onPath("qemu-aarch64")
-    if (qemu === undefined || !existsSync(join(AARCH64_PREFIX, "lib"))) {
+    if (qemu === undefined || !existsSync(join(crossRoot, "lib"))) {
       return {
         missing:
           "running arm64 binaries here needs qemu-user and the arm64 C libraries: apt-get install -y qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross",
       }
     }
-    return { prefix: [qemu, "-L", AARCH64_PREFIX] }
+    return { prefix: [qemu, "-L", crossRoot] }
   }
   return { missing: `no way to run ${arch} binaries on ${hostArch()}` }
 }
@@ -231,7 +233,7 @@ export const packProviderBinary = async (options: {
       `making the ${arch} blob`,
     )
     const stripped = options.strip === false ? undefined : stripElf(node)
-    if (options.strip === true && stripped !== undefined && "refused" in stripped) {
+    if (stripped !== undefined && "refused" in stripped && options.strip === true) {
       throw new Error(`${what}: cannot strip ${pinned}: ${stripped.refused}`)
     }
     const exe = join(work, "executable")
