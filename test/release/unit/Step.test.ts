@@ -136,6 +136,15 @@ describe("runStep", () => {
     )
     expect(output).toBe(`${realpathSync(root)}\ngiven\n after input \n`)
   })
+  it("gives what the processes the program started print after it exited, up to the end of its output", async () => {
+    // The background process prints once the shell is gone (reaped by runStep's Node).
+    const output = await runStep(
+      ["sh", "-c", "shell=$$; (while kill -0 $shell 2>/dev/null; do sleep 0.01; done; echo late) & echo early"],
+      { cwd: root, env },
+      "printing late",
+    )
+    expect(output).toBe("early\nlate\n")
+  })
   it("rejects with the step, the program and its cause, exactly", async () => {
     expect(
       (await rejection(runStep(["sh", "-c", "echo 'no space' >&2; exit 3"], { cwd: root, env }, "gpg"))).message,
