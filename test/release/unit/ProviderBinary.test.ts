@@ -20,6 +20,7 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { oncePerCi } from "../../oncePerCi.js"
 import { fetchNodeBinary, NODE_BINARIES, readVerifiedNode } from "../../../src/release/NodeBinary.js"
 import {
   AARCH64_PREFIX,
@@ -177,75 +178,80 @@ const run = (file: string) => {
   return { status: result.status, stderr: result.stderr, report: JSON.parse(result.stdout || "null") as unknown }
 }
 
-// Each build reads, checks and strips the 127 MB pinned Node and injects the blob (seconds).
-describe("the executable", { timeout: 300_000 }, () => {
-  const pinned = () => readVerifiedNode("linux-x64-24", fetchNodeBinary("linux-x64-24"))
-  const fuse = (bytes: Buffer, flag: string) => bytes.includes(Buffer.from(`${SEA_FUSE}:${flag}`))
+// Each build reads, checks and strips the 127 MB pinned Node and injects the blob (seconds); the executable is the
+// pinned Node 24's whatever Node runs the tests.
+describe.skipIf(oncePerCi("the provider executable's builds") !== undefined)(
+  "the executable",
+  { timeout: 300_000 },
+  () => {
+    const pinned = () => readVerifiedNode("linux-x64-24", fetchNodeBinary("linux-x64-24"))
+    const fuse = (bytes: Buffer, flag: string) => bytes.includes(Buffer.from(`${SEA_FUSE}:${flag}`))
 
-  it("is the pinned Node, stripped, with the blob injected and its fuse flipped, written 0755", async () => {
-    const bundleDir = bundles("bundles-a", "module.exports = 'plugin a'", "module.exports = 'reader a'")
-    const workParent = mkdtempSync(join(root, "work-"))
-    const outFile = join(root, "provider-a")
-    const warn = console.warn
-    const built = await packProviderBinary({ arch: "x64", bundleDir, outFile, workParent })
-    const bytes = readFileSync(outFile)
-    const node = pinned()
-    expect(built).toEqual({ outFile, bytes: bytes.length, stripped: true, nodeVersion: "24.22.3" })
-    expect(statSync(outFile).mode & 0o7777).toBe(0o755)
-    // The symbol table and debugging sections are gone: 127 MB → 109 MB.
-    expect(bytes.length).toBeLessThan(node.length - 15_000_000)
-    expect(fuse(node, "0")).toBe(true)
-    expect(fuse(bytes, "1")).toBe(true)
-    expect(fuse(bytes, "0")).toBe(false)
-    // Nothing left where it worked; console.warn is the caller's again.
-    expect(readdirSync(workParent)).toEqual([])
-    expect(console.warn).toBe(warn)
-    // Built again in another folder: the same bytes (no code cache, whose bytes differ at every compile).
-    const again = join(root, "provider-a-again")
-    await packProviderBinary({
-      arch: "x64",
-      bundleDir,
-      outFile: again,
-      workParent: mkdtempSync(join(root, "elsewhere-")),
+    it("is the pinned Node, stripped, with the blob injected and its fuse flipped, written 0755", async () => {
+      const bundleDir = bundles("bundles-a", "module.exports = 'plugin a'", "module.exports = 'reader a'")
+      const workParent = mkdtempSync(join(root, "work-"))
+      const outFile = join(root, "provider-a")
+      const warn = console.warn
+      const built = await packProviderBinary({ arch: "x64", bundleDir, outFile, workParent })
+      const bytes = readFileSync(outFile)
+      const node = pinned()
+      expect(built).toEqual({ outFile, bytes: bytes.length, stripped: true, nodeVersion: "24.22.3" })
+      expect(statSync(outFile).mode & 0o7777).toBe(0o755)
+      // The symbol table and debugging sections are gone: 127 MB → 109 MB.
+      expect(bytes.length).toBeLessThan(node.length - 15_000_000)
+      expect(fuse(node, "0")).toBe(true)
+      expect(fuse(bytes, "1")).toBe(true)
+      expect(fuse(bytes, "0")).toBe(false)
+      // Nothing left where it worked; console.warn is the caller's again.
+      expect(readdirSync(workParent)).toEqual([])
+      expect(console.warn).toBe(warn)
+      // Built again in another folder: the same bytes (no code cache, whose bytes differ at every compile).
+      const again = join(root, "provider-a-again")
+      await packProviderBinary({
+        arch: "x64",
+        bundleDir,
+        outFile: again,
+        workParent: mkdtempSync(join(root, "elsewhere-")),
+      })
+      expect(readFileSync(again).equals(bytes)).toBe(true)
+
+      expect(run(outFile)).toEqual({
+        status: 0,
+        // No experimental-feature warning, and NODE_OPTIONS ignored.
+        stderr: "",
+        report: {
+          isSea: true,
+          execArgv: [...SEA_EXEC_ARGV],
+          // The main script is the blob's entry, not an asset.
+          keys: ["build-id", "plugin.cjs", "reader.cjs"],
+          buildId: seaBuildId({
+            nodeSha256: NODE_BINARIES["linux-x64-24"].sha256,
+            execArgv: SEA_EXEC_ARGV,
+            sources: sourcesOf(bundleDir),
+          }),
+          plugin: "module.exports = 'plugin a'",
+          reader: "module.exports = 'reader a'",
+        },
+      })
     })
-    expect(readFileSync(again).equals(bytes)).toBe(true)
 
-    expect(run(outFile)).toEqual({
-      status: 0,
-      // No experimental-feature warning, and NODE_OPTIONS ignored.
-      stderr: "",
-      report: {
-        isSea: true,
-        execArgv: [...SEA_EXEC_ARGV],
-        // The main script is the blob's entry, not an asset.
-        keys: ["build-id", "plugin.cjs", "reader.cjs"],
-        buildId: seaBuildId({
+    it("unstripped when asked: the whole pinned Node, and the new bundles' build id", async () => {
+      const bundleDir = bundles("bundles-b", "module.exports = 'plugin b'", "module.exports = 'reader b'")
+      const outFile = join(root, "provider-b")
+      const built = await packProviderBinary({ arch: "x64", bundleDir, outFile, strip: false })
+      const bytes = readFileSync(outFile)
+      expect(built).toEqual({ outFile, bytes: bytes.length, stripped: false, nodeVersion: "24.22.3" })
+      expect(bytes.length).toBeGreaterThan(pinned().length)
+      expect(fuse(bytes, "1")).toBe(true)
+      const { report } = run(outFile) as { report: { buildId: string; plugin: string } }
+      expect(report.plugin).toBe("module.exports = 'plugin b'")
+      expect(report.buildId).toBe(
+        seaBuildId({
           nodeSha256: NODE_BINARIES["linux-x64-24"].sha256,
           execArgv: SEA_EXEC_ARGV,
           sources: sourcesOf(bundleDir),
         }),
-        plugin: "module.exports = 'plugin a'",
-        reader: "module.exports = 'reader a'",
-      },
+      )
     })
-  })
-
-  it("unstripped when asked: the whole pinned Node, and the new bundles' build id", async () => {
-    const bundleDir = bundles("bundles-b", "module.exports = 'plugin b'", "module.exports = 'reader b'")
-    const outFile = join(root, "provider-b")
-    const built = await packProviderBinary({ arch: "x64", bundleDir, outFile, strip: false })
-    const bytes = readFileSync(outFile)
-    expect(built).toEqual({ outFile, bytes: bytes.length, stripped: false, nodeVersion: "24.22.3" })
-    expect(bytes.length).toBeGreaterThan(pinned().length)
-    expect(fuse(bytes, "1")).toBe(true)
-    const { report } = run(outFile) as { report: { buildId: string; plugin: string } }
-    expect(report.plugin).toBe("module.exports = 'plugin b'")
-    expect(report.buildId).toBe(
-      seaBuildId({
-        nodeSha256: NODE_BINARIES["linux-x64-24"].sha256,
-        execArgv: SEA_EXEC_ARGV,
-        sources: sourcesOf(bundleDir),
-      }),
-    )
-  })
-})
+  },
+)
