@@ -75,24 +75,26 @@ const onPath = (command: string): string | undefined => {
 
 /**
  * How to run a program built for `arch` on this machine: directly, or under
- * qemu-user; `undefined` (with the reason) when neither is possible.
+ * qemu-user with the arm64 C libraries of `crossRoot`; `undefined` (with the
+ * reason) when neither is possible.
  *
  * @since 0.1.0
  * @category emulation
  */
 export const runnerFor = (
   arch: Arch,
+  crossRoot: string = AARCH64_PREFIX,
 ): { readonly prefix: ReadonlyArray<string> } | { readonly prefix?: undefined; readonly missing: string } => {
   if (arch === hostArch()) return { prefix: [] }
   if (arch === "arm64") {
     const qemu = onPath("qemu-aarch64-static") ?? onPath("qemu-aarch64")
-    if (qemu === undefined || !existsSync(join(AARCH64_PREFIX, "lib"))) {
+    if (qemu === undefined || !existsSync(join(crossRoot, "lib"))) {
       return {
         missing:
           "running arm64 binaries here needs qemu-user and the arm64 C libraries: apt-get install -y qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross",
       }
     }
-    return { prefix: [qemu, "-L", AARCH64_PREFIX] }
+    return { prefix: [qemu, "-L", crossRoot] }
   }
   return { missing: `no way to run ${arch} binaries on ${hostArch()}` }
 }
@@ -143,6 +145,25 @@ export const BUNDLE_FILES = ["plugin.cjs", "reader.cjs", "sea-main.cjs"] as cons
 export const BUILD_ID_ASSET = "build-id"
 
 /**
+ * The build id of an executable (its {@link BUILD_ID_ASSET}): a SHA-256 of the
+ * pinned Node binary's SHA-256, the `execArgv` and each bundle, named (so that
+ * bytes moved from one bundle to the next give another id).
+ *
+ * @since 0.1.0
+ * @category build
+ */
+export const seaBuildId = (options: {
+  readonly nodeSha256: string
+  readonly execArgv: ReadonlyArray<string>
+  readonly sources: Readonly<Record<(typeof BUNDLE_FILES)[number], Uint8Array>>
+}): string => {
+  const buildId = createHash("sha256")
+  buildId.update(options.nodeSha256).update(JSON.stringify(options.execArgv))
+  for (const file of BUNDLE_FILES) buildId.update(`\n${file}\n`).update(options.sources[file])
+  return buildId.digest("hex")
+}
+
+/**
  * Packs the plugin bundles of `bundleDir` into the executable for `arch`,
  * written to `outFile`, a new file (refused if it exists or is a symlink),
  * mode 0755, once everything else succeeded. `bundleDir` is only read; the
@@ -176,20 +197,21 @@ export const packProviderBinary = async (options: {
   try {
     // The checked bytes, not the cache's file, make the blob and the executable.
     const checkedNode = join(work, "node")
-    writeFileSync(checkedNode, node, { mode: 0o755 })
+    // Executable whatever the umask.
+    writeFileSync(checkedNode, node)
     chmodSync(checkedNode, 0o755)
     const sources = Object.fromEntries(
       BUNDLE_FILES.map((file) => [file, readFileSync(join(options.bundleDir, file))] as const),
-    )
-    const buildId = createHash("sha256")
-    buildId.update(NODE_BINARIES[key].sha256).update(JSON.stringify(SEA_EXEC_ARGV))
-    for (const file of BUNDLE_FILES) buildId.update(`\n${file}\n`).update(sources[file]!)
+    ) as Record<(typeof BUNDLE_FILES)[number], Buffer>
     const assets: Record<string, string> = {}
     for (const file of BUNDLE_FILES) {
-      writeFileSync(join(work, file), sources[file]!)
+      writeFileSync(join(work, file), sources[file])
       if (file !== "sea-main.cjs") assets[file] = file
     }
-    writeFileSync(join(work, BUILD_ID_ASSET), buildId.digest("hex"))
+    writeFileSync(
+      join(work, BUILD_ID_ASSET),
+      seaBuildId({ nodeSha256: NODE_BINARIES[key].sha256, execArgv: SEA_EXEC_ARGV, sources }),
+    )
     assets[BUILD_ID_ASSET] = BUILD_ID_ASSET
     // Relative to the work folder: the blob records the main script's path as given.
     const config = {
@@ -206,15 +228,17 @@ export const packProviderBinary = async (options: {
     writeFileSync(join(work, "sea-config.json"), JSON.stringify(config, null, 2))
     await runStep(
       [...runner.prefix, checkedNode, "--experimental-sea-config", "sea-config.json"],
-      { cwd: work, env: { PATH: process.env["PATH"] ?? "" }, signal },
+      // Nothing from the caller's environment (NODE_OPTIONS and the like) reaches the blob.
+      { cwd: work, env: {}, signal },
       `making the ${arch} blob`,
     )
     const stripped = options.strip === false ? undefined : stripElf(node)
-    if (options.strip === true && stripped !== undefined && "refused" in stripped) {
+    if (stripped !== undefined && "refused" in stripped && options.strip === true) {
       throw new Error(`${what}: cannot strip ${pinned}: ${stripped.refused}`)
     }
     const exe = join(work, "executable")
-    writeFileSync(exe, stripped !== undefined && "stripped" in stripped ? stripped.stripped : node, { mode: 0o755 })
+    // Only read and written here; the output file gets its mode when it is written.
+    writeFileSync(exe, stripped !== undefined && "stripped" in stripped ? stripped.stripped : node)
     checkInterrupted(signal, what)
     // CommonJS: its exports are `default` once bundled as ES module (the CLI), named under Node.
     const postject: typeof import("postject") & { default?: typeof import("postject") } = await import("postject")

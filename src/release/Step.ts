@@ -139,11 +139,12 @@ export const runStep = (
     }
     // A program that cannot start has no pid and may never close.
     child.on("error", (error) => (child.pid === undefined ? settle(error, null, null) : undefined))
+    // Interrupted, the program has exited but what it started may hold its output open: closing our ends lets
+    // "close" come at once.
     child.on("exit", () => {
       if (!options.signal?.aborted) return
       child.stdout.destroy()
       child.stderr.destroy()
-      settle(undefined, null, null)
     })
     child.on("close", (status, signal) => settle(undefined, status, signal))
   })
