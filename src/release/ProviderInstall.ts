@@ -243,17 +243,25 @@ export type Producer = (options: {
   readonly signal: AbortSignal | undefined
 }) => Promise<void>
 
-/** The builder of `provider install` without `--from`: this package's bundles, packed. */
-const buildFromPackage: Producer = async ({ outFile, workParent, target, signal }) => {
-  const bundleDir = join(packageRoot(), "dist", "provider")
-  const missing = BUNDLE_FILES.filter((f) => !existsSync(join(bundleDir, f)))
-  if (missing.length > 0) {
-    throw new InstallError(
-      `the plugin is not built (${missing.join(", ")} missing in ${bundleDir}); run \`npm run build\` in the package`,
-    )
+/**
+ * The builder of `provider install` without `--from`: the plugin's bundles
+ * in `bundleDir` (this package's `dist/provider` by default), packed into
+ * the executable with the pinned Node.
+ *
+ * @since 0.1.0
+ * @category install
+ */
+export const buildFromBundles =
+  (bundleDir = join(packageRoot(), "dist", "provider")): Producer =>
+  async ({ outFile, workParent, target, signal }) => {
+    const missing = BUNDLE_FILES.filter((f) => !existsSync(join(bundleDir, f)))
+    if (missing.length > 0) {
+      throw new InstallError(
+        `the plugin is not built (${missing.join(", ")} missing in ${bundleDir}); run \`npm run build\` in the package`,
+      )
+    }
+    await packProviderBinary({ arch: target.arch, bundleDir, outFile, workParent, ...(signal ? { signal } : {}) })
   }
-  await packProviderBinary({ arch: target.arch, bundleDir, outFile, workParent, ...(signal ? { signal } : {}) })
-}
 
 /**
  * The path a flag names, absolute: `~` and `~/…` expanded to the home
@@ -375,7 +383,7 @@ export const installProvider = async (options: {
         `${target.platformDir} holds ${unexpected.join(", ")} besides the provider; Terraform hashes the whole folder, so remove ${unexpected.length === 1 ? "it" : "them"} and run again`,
       )
     }
-    const produce = options.produce ?? (source === undefined ? buildFromPackage : fromRelease(source, keyFile))
+    const produce = options.produce ?? (source === undefined ? buildFromBundles() : fromRelease(source, keyFile))
     tempCreated = true
     await produce({ outFile: temp, workParent: versionDir, target, signal })
     checkInterrupted(signal, "provider install")

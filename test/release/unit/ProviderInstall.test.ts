@@ -33,6 +33,7 @@ import { PROVIDER_SOURCE } from "../../../src/datasource/schema.js"
 import { packageHashH1 } from "../../../src/release/PackageHash.js"
 import { BUNDLE_FILES } from "../../../src/release/ProviderBinary.js"
 import {
+  buildFromBundles,
   expandPath,
   homeDir,
   impliedMirrorDirs,
@@ -775,20 +776,59 @@ describe("a failed or interrupted install keeps the previous one and leaves no t
   })
 })
 
-describe("without --from, this package's bundles are packed", () => {
-  const bundleDir = join(resolve(import.meta.dirname, "../../.."), "dist", "provider")
-  const missing = BUNDLE_FILES.filter((f) => !existsSync(join(bundleDir, f)))
-  // The build itself (minutes, the pinned Node 24) is driven through the CLI in ../install.test.ts.
-  it.skipIf(missing.length === 0)(
-    `a package without its built bundles says which are missing and to run npm run build${missing.length === 0 ? " (SKIPPED: dist/provider is built here; this runs where it is not, e.g. Stryker's sandbox)" : ""}`,
-    async () => {
+describe("without --from, the plugin's bundles are packed", () => {
+  const packageBundles = join(resolve(import.meta.dirname, "../../.."), "dist", "provider")
+  /** A bundle folder holding `files` (stand-ins: the build is stopped before it runs them). */
+  const bundleFolder = (files: ReadonlyArray<string>) => {
+    const dir = fresh("bundles")
+    mkdirSync(dir, { recursive: true })
+    for (const file of files) writeFileSync(join(dir, file), "module.exports = 1\n")
+    return dir
+  }
+  /** Runs `produce` for an x64 install into a fresh mirror, with `signal`. */
+  const produceInto = (produce: Producer, signal?: AbortSignal) => {
+    const m = mirror()
+    mkdirSync(m.versionDir, { recursive: true })
+    const target = { ...m, version, platform, arch: "x64" as const }
+    const outFile = join(m.versionDir, "out")
+    return { outFile, m, done: produce({ outFile, workParent: m.versionDir, target, signal }) }
+  }
+
+  it("a folder without all the bundles says which are missing and to run npm run build; nothing is installed", async () => {
+    for (const present of [[], ["plugin.cjs"], ["plugin.cjs", "sea-main.cjs"]]) {
+      const dir = bundleFolder(present)
+      const missing = BUNDLE_FILES.filter((f) => !present.includes(f))
       const m = mirror()
-      await expect(install(m.dir, { from: undefined })).rejects.toThrow(
+      await expect(install(m.dir, { from: undefined, produce: buildFromBundles(dir) })).rejects.toThrow(
         new InstallError(
-          `the plugin is not built (${missing.join(", ")} missing in ${bundleDir}); run \`npm run build\` in the package`,
+          `the plugin is not built (${missing.join(", ")} missing in ${dir}); run \`npm run build\` in the package`,
         ),
       )
       expect(readdirSync(m.platformDir)).toEqual([])
-    },
-  )
+    }
+  })
+
+  it("with every bundle, the x64 build starts and Ctrl-C stops it at its first step, writing nothing", async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const { outFile, m, done } = produceInto(buildFromBundles(bundleFolder(BUNDLE_FILES)), controller.signal)
+    await expect(done).rejects.toThrow(new Interrupted("making the x64 blob was interrupted"))
+    expect(existsSync(outFile)).toBe(false)
+    expect(readdirSync(m.versionDir)).toEqual([])
+  })
+
+  it("the default folder is this package's dist/provider", async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const { done } = produceInto(buildFromBundles(), controller.signal)
+    const missing = BUNDLE_FILES.filter((f) => !existsSync(join(packageBundles, f)))
+    // Built (npm test, after npm run build): the build starts; not built (Stryker's sandbox): the message names it.
+    await expect(done).rejects.toThrow(
+      missing.length === 0
+        ? new Interrupted("making the x64 blob was interrupted")
+        : new InstallError(
+            `the plugin is not built (${missing.join(", ")} missing in ${packageBundles}); run \`npm run build\` in the package`,
+          ),
+    )
+  })
 })
