@@ -6,7 +6,10 @@ const report = process.env.MUTATE_REPORT ?? "all"
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
-  vitest: { configFile: "vitest.mutate.config.ts" },
+  // `related: false`: run every test that covered the mutant. Vitest's related mode (Stryker's default) keeps only
+  // the test files whose static imports reach the mutated file, and drops those that load it afresh
+  // (`import("<file>.ts?fresh")`); a mutant with no test left "survived" though its covering test fails on it.
+  vitest: { configFile: "vitest.mutate.config.ts", related: false },
   plugins: ["@stryker-mutator/vitest-runner"],
   coverageAnalysis: "perTest",
   // TypeScript 7 (native tsc) has no JS API for Stryker's tsconfig rewriting, which a sandbox does not need
