@@ -679,8 +679,11 @@ describe("GrpcServer's codecs", () => {
 describe("listening", () => {
   it("binds an IP address itself, and refuses a port that is taken with the bind's error", async () => {
     const { port } = await start(false)
-    const taken = new GrpcServer()
+    const heard: Array<string> = []
+    const taken = new GrpcServer({ onError: (error, where) => heard.push(`${where}: ${error.message}`) })
     await expect(taken.listen("127.0.0.1", port)).rejects.toMatchObject({ code: "EADDRINUSE" })
+    // What the plugin logs at debug: the server's own error, named as such.
+    expect(heard).toEqual([`server: listen EADDRINUSE: address already in use 127.0.0.1:${port}`])
     const c = grpcClient(port, "plaintext")
     await expect(unary(c, "Echo", Buffer.from("ip")).result).resolves.toEqual(Buffer.from("echo:ip"))
     c.close()
