@@ -1,10 +1,11 @@
+import dns from "node:dns"
 import * as http2 from "node:http2"
 import * as https from "node:https"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as grpc from "@grpc/grpc-js"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { makeServerCertificate } from "../../../src/provider/host/Certificate.js"
 import type { ServerCertificate } from "../../../src/provider/host/Certificate.js"
 import { GrpcServer, parseTimeout, percentEncode, Status, unaryMethod } from "../../../src/provider/host/GrpcServer.js"
@@ -687,6 +688,29 @@ describe("listening", () => {
     const c = grpcClient(port, "plaintext")
     await expect(unary(c, "Echo", Buffer.from("ip")).result).resolves.toEqual(Buffer.from("echo:ip"))
     c.close()
+  })
+
+  it("binds an IP address without a DNS lookup, and refuses a second listen as net does", async () => {
+    const lookup = vi.spyOn(dns, "lookup")
+    try {
+      const server = new GrpcServer()
+      servers.push(server)
+      const port = await server.listen("127.0.0.1")
+      expect(lookup).not.toHaveBeenCalled()
+      await expect(server.listen("127.0.0.1")).rejects.toMatchObject({ code: "ERR_SERVER_ALREADY_LISTEN" })
+      // A host name is looked up, through net's own listen.
+      const named = new GrpcServer()
+      servers.push(named)
+      await named.listen("localhost")
+      expect(lookup.mock.calls.map(([host]) => host)).toEqual(["localhost"])
+      const c = grpcClient(port, "plaintext")
+      await expect(unary(c, "Echo", Buffer.from("once")).result).rejects.toMatchObject({
+        code: grpc.status.UNIMPLEMENTED,
+      })
+      c.close()
+    } finally {
+      lookup.mockRestore()
+    }
   })
 
   it("listens on a host name through net's listen", async () => {
