@@ -570,6 +570,27 @@ describe("GrpcServer's calls, end to end", () => {
     }
   })
 
+  it("holds the process for no call that has ended: a cancelled call's deadline timer goes with it", async () => {
+    // What keeps Node's event loop alive (the plugin exits when nothing does), counted around one call.
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length
+    const session = connect(port)
+    await new Promise((resolve) => session.on("connect", resolve))
+    const before = timers()
+    const count = seen.length
+    const request = grpcRequest(session, "/test.Echo/Hang", { "grpc-timeout": "1H" })
+    request.on("error", () => {})
+    request.end(frame(Buffer.from("")))
+    while (seen.length === count) await sleep(5)
+    // The deadline's timer, and the handler's own.
+    expect(timers()).toBeGreaterThanOrEqual(before + 2)
+    request.close(http2.constants.NGHTTP2_CANCEL)
+    while (!seen.at(-1)!.signal.aborted) await sleep(5)
+    await seen.at(-1)!.closed
+    await sleep(10)
+    expect(timers()).toBeLessThanOrEqual(before)
+    session.destroy()
+  })
+
   it("reads a length prefix that arrives over several DATA frames", async () => {
     const whole = frame(Buffer.from("paced"))
     const answer = await raw(
