@@ -570,6 +570,32 @@ describe("GrpcServer's calls, end to end", () => {
     }
   })
 
+  it("answers a call once: a handler that fails after its deadline passed adds nothing, not even a transport error", async () => {
+    const heard: Array<string> = []
+    const server = new GrpcServer({
+      tls: { cert: certificate.certPem, key: certificate.keyPem, ca: client.certPem },
+      onError: (error, where) => heard.push(`${where}: ${error.message}`),
+    })
+    servers.push(server)
+    let rejected = false
+    server.addService(echo, {
+      // Fails as soon as its call is aborted.
+      Hang: (_request: Buffer, call: UnaryCall) =>
+        new Promise<Buffer>((_resolve, reject) =>
+          call.signal.addEventListener("abort", () => {
+            rejected = true
+            reject(new Error("gave up"))
+          }),
+        ),
+    })
+    const own = await server.listen("127.0.0.1")
+    const answer = await raw(own, "/test.Echo/Hang", [frame(Buffer.from(""))], { "grpc-timeout": "20m" })
+    expect([answer.headers["grpc-status"], answer.headers["grpc-message"]]).toEqual(["4", "deadline exceeded"])
+    expect(rejected).toBe(true)
+    await sleep(20)
+    expect(heard).toEqual([])
+  })
+
   it("holds the process for no call that has ended: a cancelled call's deadline timer goes with it", async () => {
     // What keeps Node's event loop alive (the plugin exits when nothing does), counted around one call.
     const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length
