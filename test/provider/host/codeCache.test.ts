@@ -130,8 +130,13 @@ describe("writeCacheFile", () => {
       process.umask(saved)
     }
     expect(readFileSync(join(folder, "y.cache"))).toEqual(bytes)
+    // The file it wrote is closed: the process holds no more descriptors than before.
+    const open = () => readdirSync("/proc/self/fd").length
+    const before = open()
+    expect(writeCacheFile(join(folder, "z.cache"), bytes)).toBe(true)
+    expect(open()).toBe(before)
     expect(statSync(join(folder, "y.cache")).mode & 0o777).toBe(0o644)
-    expect(readdirSync(folder)).toEqual(["y.cache"])
+    expect(readdirSync(folder).sort()).toEqual(["y.cache", "z.cache"])
   })
 })
 
