@@ -517,6 +517,8 @@ describe("GrpcServer's refusals, each with its status and grpc-message", () => {
   })
 
   it("refuses an HTTP/1.1 client over TLS with 403: gRPC is HTTP/2 only", async () => {
+    // A server of its own: the TLS options are set when it is made, which this test judges.
+    const { port } = await start()
     const options: https.RequestOptions = {
       host: "127.0.0.1",
       port,
