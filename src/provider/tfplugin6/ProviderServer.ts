@@ -185,7 +185,8 @@ export class ProviderServer<S extends ProviderSession = any> {
     }
     this.#log.log("debug", "configuring the provider", {
       terraform_version: request.terraform_version ?? "",
-      configured: Object.keys(settings).sort(),
+      // In the sorted order of the schema's attribute names (attributeNames).
+      configured: Object.keys(settings),
       unknown,
     })
     const session = await this.#configure(settings).session

@@ -1,10 +1,19 @@
 import { execFileSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as esbuild from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { loadCommonJs } from "../../../src/provider/host/CodeCache.js"
+import { codeCacheDir, loadCommonJs, writeCacheFile } from "../../../src/provider/host/CodeCache.js"
 
 const dir = mkdtempSync(join(tmpdir(), "code-cache-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -105,5 +114,57 @@ describe("loadCommonJs in one process", () => {
     // A folder where the cache would go: it cannot be replaced by a file.
     mkdirSync(`${file}.cache`)
     expect(() => loadCommonJs(file).writeCache()).toThrow(`cannot write the code cache ${file}.cache`)
+  })
+})
+
+describe("writeCacheFile", () => {
+  it("leaves no temporary file behind when the cache cannot be renamed into place", () => {
+    const folder = join(dir, "rename")
+    mkdirSync(folder)
+    // A folder where the cache would go: the temporary file is written, then cannot replace it.
+    mkdirSync(join(folder, "x.cache"))
+    expect(writeCacheFile(join(folder, "x.cache"), Buffer.from("v1"))).toBe(false)
+    expect(readdirSync(folder)).toEqual(["x.cache"])
+    expect(readdirSync(join(folder, "x.cache"))).toEqual([])
+  })
+
+  it("writes the bytes whole, writable by its owner alone, not executable, and closes the file", () => {
+    const folder = join(dir, "mode")
+    mkdirSync(folder)
+    const bytes = Buffer.from([0, 1, 2, 255, 254])
+    expect(writeCacheFile(join(folder, "y.cache"), bytes)).toBe(true)
+    // 0644 less the umask (vitest's workers cannot set one).
+    expect(statSync(join(folder, "y.cache")).mode & 0o777 & ~0o644).toBe(0)
+    expect(statSync(join(folder, "y.cache")).mode & 0o600).toBe(0o600)
+    expect(readFileSync(join(folder, "y.cache"))).toEqual(bytes)
+    // The file it wrote is closed: no descriptor of the process points at it.
+    const open = () =>
+      readdirSync("/proc/self/fd").flatMap((fd) => {
+        try {
+          return [readlinkSync(`/proc/self/fd/${fd}`)]
+        } catch {
+          return []
+        }
+      })
+    expect(writeCacheFile(join(folder, "z.cache"), bytes)).toBe(true)
+    expect(open().filter((target) => target.startsWith(folder))).toEqual([])
+    expect(readdirSync(folder).sort()).toEqual(["y.cache", "z.cache"])
+  })
+})
+
+describe("codeCacheDir", () => {
+  const id = "0123456789abcdef".repeat(4)
+  it("takes a build id of exactly 64 lower-case hex digits and nothing around it", () => {
+    expect(codeCacheDir({ HOME: "/h" }, id)).toBe(`/h/.cache/atlas-flex-restore/provider/${id}`)
+    for (const bad of [`../${id}`, `${id}/..`, `${id}0`, id.slice(1), id.toUpperCase(), ""]) {
+      expect([bad, codeCacheDir({ HOME: "/h" }, bad)]).toEqual([bad, undefined])
+    }
+  })
+
+  it("uses no relative folder: a relative XDG_CACHE_HOME or HOME counts as none", () => {
+    expect(codeCacheDir({ XDG_CACHE_HOME: "x" }, id)).toBeUndefined()
+    expect(codeCacheDir({ HOME: "h" }, id)).toBeUndefined()
+    expect(codeCacheDir({ XDG_CACHE_HOME: "x", HOME: "h" }, id)).toBeUndefined()
+    expect(codeCacheDir({ XDG_CACHE_HOME: "/x" }, id)).toBe(`/x/atlas-flex-restore/provider/${id}`)
   })
 })

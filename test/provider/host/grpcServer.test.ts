@@ -1,10 +1,11 @@
+import dns from "node:dns"
 import * as http2 from "node:http2"
 import * as https from "node:https"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as grpc from "@grpc/grpc-js"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { makeServerCertificate } from "../../../src/provider/host/Certificate.js"
 import type { ServerCertificate } from "../../../src/provider/host/Certificate.js"
 import { GrpcServer, parseTimeout, percentEncode, Status, unaryMethod } from "../../../src/provider/host/GrpcServer.js"
@@ -516,6 +517,8 @@ describe("GrpcServer's refusals, each with its status and grpc-message", () => {
   })
 
   it("refuses an HTTP/1.1 client over TLS with 403: gRPC is HTTP/2 only", async () => {
+    // A server of its own: the TLS options are set when it is made, which this test judges.
+    const { port } = await start()
     const options: https.RequestOptions = {
       host: "127.0.0.1",
       port,
@@ -567,6 +570,53 @@ describe("GrpcServer's calls, end to end", () => {
       await sleep(60)
       expect(call.signal.aborted).toBe(false)
     }
+  })
+
+  it("answers a call once: a handler that fails after its deadline passed adds nothing, not even a transport error", async () => {
+    const heard: Array<string> = []
+    const server = new GrpcServer({
+      tls: { cert: certificate.certPem, key: certificate.keyPem, ca: client.certPem },
+      onError: (error, where) => heard.push(`${where}: ${error.message}`),
+    })
+    servers.push(server)
+    let rejected = false
+    server.addService(echo, {
+      // Fails as soon as its call is aborted.
+      Hang: (_request: Buffer, call: UnaryCall) =>
+        new Promise<Buffer>((_resolve, reject) =>
+          call.signal.addEventListener("abort", () => {
+            rejected = true
+            reject(new Error("gave up"))
+          }),
+        ),
+    })
+    const own = await server.listen("127.0.0.1")
+    const answer = await raw(own, "/test.Echo/Hang", [frame(Buffer.from(""))], { "grpc-timeout": "20m" })
+    expect([answer.headers["grpc-status"], answer.headers["grpc-message"]]).toEqual(["4", "deadline exceeded"])
+    expect(rejected).toBe(true)
+    await sleep(20)
+    expect(heard).toEqual([])
+  })
+
+  it("holds the process for no call that has ended: a cancelled call's deadline timer goes with it", async () => {
+    // What keeps Node's event loop alive (the plugin exits when nothing does), counted around one call.
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length
+    const session = connect(port)
+    await new Promise((resolve) => session.on("connect", resolve))
+    const before = timers()
+    const count = seen.length
+    const request = grpcRequest(session, "/test.Echo/Hang", { "grpc-timeout": "1H" })
+    request.on("error", () => {})
+    request.end(frame(Buffer.from("")))
+    while (seen.length === count) await sleep(5)
+    // The deadline's timer, and the handler's own.
+    expect(timers()).toBeGreaterThanOrEqual(before + 2)
+    request.close(http2.constants.NGHTTP2_CANCEL)
+    while (!seen.at(-1)!.signal.aborted) await sleep(5)
+    await seen.at(-1)!.closed
+    await sleep(10)
+    expect(timers()).toBeLessThanOrEqual(before)
+    session.destroy()
   })
 
   it("reads a length prefix that arrives over several DATA frames", async () => {
@@ -679,11 +729,37 @@ describe("GrpcServer's codecs", () => {
 describe("listening", () => {
   it("binds an IP address itself, and refuses a port that is taken with the bind's error", async () => {
     const { port } = await start(false)
-    const taken = new GrpcServer()
+    const heard: Array<string> = []
+    const taken = new GrpcServer({ onError: (error, where) => heard.push(`${where}: ${error.message}`) })
     await expect(taken.listen("127.0.0.1", port)).rejects.toMatchObject({ code: "EADDRINUSE" })
+    // What the plugin logs at debug: the server's own error, named as such.
+    expect(heard).toEqual([`server: listen EADDRINUSE: address already in use 127.0.0.1:${port}`])
     const c = grpcClient(port, "plaintext")
     await expect(unary(c, "Echo", Buffer.from("ip")).result).resolves.toEqual(Buffer.from("echo:ip"))
     c.close()
+  })
+
+  it("binds an IP address without a DNS lookup, and refuses a second listen as net does", async () => {
+    const lookup = vi.spyOn(dns, "lookup")
+    try {
+      const server = new GrpcServer()
+      servers.push(server)
+      const port = await server.listen("127.0.0.1")
+      expect(lookup).not.toHaveBeenCalled()
+      await expect(server.listen("127.0.0.1")).rejects.toMatchObject({ code: "ERR_SERVER_ALREADY_LISTEN" })
+      // A host name is looked up, through net's own listen.
+      const named = new GrpcServer()
+      servers.push(named)
+      await named.listen("localhost")
+      expect(lookup.mock.calls.map(([host]) => host)).toEqual(["localhost"])
+      const c = grpcClient(port, "plaintext")
+      await expect(unary(c, "Echo", Buffer.from("once")).result).rejects.toMatchObject({
+        code: grpc.status.UNIMPLEMENTED,
+      })
+      c.close()
+    } finally {
+      lookup.mockRestore()
+    }
   })
 
   it("listens on a host name through net's listen", async () => {

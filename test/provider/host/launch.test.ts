@@ -27,9 +27,12 @@ describe("the launch hooks", () => {
     expect(Launch.get()).toBe(other)
   })
 
-  it("start the plugin's clock at the launch, or at its own start without a launcher", async () => {
+  it("start the plugin's clock at the launch, when a launcher noted it", async () => {
     Launch.set({ launchedAt: 12.5 })
     expect((await fresh("StartClock.ts", "fresh-launched")).bootMillis).toBe(12.5)
+  })
+
+  it("start the plugin's clock at its own first line without a launcher", async () => {
     Launch.set(undefined as never)
     const earliest = uptimeMillis()
     const { bootMillis } = await fresh("StartClock.ts", "fresh-unlaunched")

@@ -4,6 +4,7 @@
  * phases, which add up to no more than the start took.
  */
 import { mkdtempSync, rmSync } from "node:fs"
+import * as http2 from "node:http2"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -15,6 +16,7 @@ import { controllerDefinition, healthDefinition } from "../../../src/provider/ho
 import { makeLogger } from "../../../src/provider/host/Log.js"
 import { startPluginHost } from "../../../src/provider/host/PluginHost.js"
 import type { RunningPluginHost } from "../../../src/provider/host/PluginHost.js"
+import type { Service, UnaryCall } from "../../../src/provider/host/GrpcServer.js"
 import { clientCertificate } from "../pluginProcess.js"
 
 describe("the plugin host's log", () => {
@@ -55,6 +57,59 @@ describe("the plugin host's log", () => {
       { level: "trace", message: "rpc", rpc: "Health.Check" },
       { level: "debug", message: "shutdown requested", rpc: undefined },
     ])
+  })
+
+  it("logs, at debug, a connection that does not speak HTTP/2 and a call the client resets with an error", async () => {
+    const lines: Array<string> = []
+    // A method that answers once its call is cancelled.
+    const bytes = (b: Buffer) => b
+    const waiting: Service = {
+      definition: { Wait: { path: "/test.Wait/Wait", requestDeserialize: bytes, responseSerialize: bytes } },
+      handlers: {
+        Wait: (_request: Buffer, call: UnaryCall) =>
+          new Promise((resolve) => call.signal.addEventListener("abort", () => resolve(Buffer.alloc(0)))),
+      },
+    }
+    const host = await startPluginHost({
+      services: [waiting],
+      appProtocolVersion: 6,
+      log: makeLogger({ level: "debug", write: (line) => lines.push(line) }),
+      clientCertPem: "plaintext",
+      onShutdown: () => {},
+    })
+    hosts.push(host)
+    const transport = async (count: number) => {
+      while (lines.filter((line) => line.includes("grpc transport")).length < count)
+        await new Promise((r) => setTimeout(r, 5))
+      return lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((m) => m["@message"] === "grpc transport")
+        .map(({ "@level": level, where, error }) => ({ level, where, error }))
+    }
+    const socket = net.connect({ host: "127.0.0.1", port: host.port }, () =>
+      socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+    )
+    socket.on("error", () => {})
+    expect(await transport(1)).toStrictEqual([
+      { level: "debug", where: "session", error: "Received bad client magic byte string" },
+    ])
+    socket.destroy()
+    const session = http2.connect(`http://127.0.0.1:${host.port}`)
+    const request = session.request({
+      ":method": "POST",
+      ":path": "/test.Wait/Wait",
+      "content-type": "application/grpc",
+    })
+    request.on("error", () => {})
+    request.end(Buffer.from([0, 0, 0, 0, 0]))
+    await new Promise((r) => setTimeout(r, 20))
+    request.close(http2.constants.NGHTTP2_INTERNAL_ERROR)
+    expect((await transport(2))[1]).toStrictEqual({
+      level: "debug",
+      where: "stream",
+      error: "Stream closed with error code NGHTTP2_INTERNAL_ERROR",
+    })
+    session.destroy()
   })
 
   it("logs a refused client as a transport event, through scrub; listens on 127.0.0.1 only; stops listening at stop", async () => {
