@@ -853,5 +853,14 @@ describe("ReleaseSource loaded afresh (its module-level patterns and limits eval
       producer({ outFile: join(workParent, "out2"), workParent, target: target(workParent), signal: undefined }),
     ).rejects.toThrow(`${r.sums} is larger than ${SMALL} bytes`)
     expect(basename(r.sums)).toBe(names.sums)
+    // A URL is told from a path by the same test: http:// is refused as a URL, a path that holds :// is a path.
+    expect(() => fresh.releaseSource("HTTP://mirror.example.test/", VERSION)).toThrow(
+      new InstallError(
+        "--from http://mirror.example.test/: a mirror URL must be https:// (the release is only trusted over TLS)",
+      ),
+    )
+    expect(() => fresh.releaseSource("./https://mirror.example.test/", VERSION)).toThrow(
+      new InstallError("--from ./https://mirror.example.test/: no such file or folder"),
+    )
   })
 })
