@@ -100,6 +100,13 @@ describe("a Node the stripper refuses", { timeout: 120_000 }, () => {
     expect(built.bytes).toBe(readFileSync(outFile).length)
     expect(injected.calls).toEqual(["NODE_SEA_BLOB"])
   })
+  it("a build that must strip, of a Node it can strip, is stripped", async () => {
+    const outFile = join(root, "must-strip-and-can")
+    const built = await packProviderBinary({ arch: "x64", bundleDir, outFile, nodeCacheDir, strip: true })
+    expect(built).toEqual({ outFile, bytes: built.bytes, stripped: true, nodeVersion: NODE_BINARIES[key].version })
+    expect(built.bytes).toBeLessThan(readVerifiedNode(key, pinnedPath()).length)
+    expect(injected.calls).toEqual(["NODE_SEA_BLOB"])
+  })
   it("fails a build that must strip, naming the binary and the reason, writing nothing", async () => {
     strip.refuse = "section .comment lies after the symbol table"
     const outFile = join(root, "must-strip")
