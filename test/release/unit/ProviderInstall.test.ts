@@ -808,6 +808,29 @@ describe("without --from, the plugin's bundles are packed", () => {
     }
   })
 
+  it(
+    "an install with neither --from nor a producer builds this package's bundles, or says to build them",
+    { timeout: 300_000 },
+    async () => {
+      const m = mirror()
+      const missing = BUNDLE_FILES.filter((f) => !existsSync(join(packageBundles, f)))
+      if (missing.length === 0) {
+        // npm test, after npm run build: the pinned Node 24 with the package's plugin, 0755, its h1 from disk.
+        const installed = await install(m.dir, { from: undefined })
+        expect(installed.file).toBe(m.executable)
+        expect(statSync(m.executable).mode & 0o7777).toBe(0o755)
+        expect(installed.h1).toBe(await diskH1(m.platformDir))
+      } else {
+        // Stryker's sandbox has no dist/.
+        await expect(install(m.dir, { from: undefined })).rejects.toThrow(
+          new InstallError(
+            `the plugin is not built (${missing.join(", ")} missing in ${packageBundles}); run \`npm run build\` in the package`,
+          ),
+        )
+      }
+    },
+  )
+
   it("with every bundle, the x64 build starts and Ctrl-C stops it at its first step, writing nothing", async () => {
     const controller = new AbortController()
     controller.abort()
