@@ -20,7 +20,7 @@ import { constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { checkSync } from "./Step.js"
+import { checkSync, InstallError } from "./Step.js"
 
 /**
  * The pinned Node packages, by key: the npm tarball's `integrity`, checked
@@ -59,11 +59,19 @@ export const NODE_BINARIES = {
  */
 export type NodeBinaryKey = keyof typeof NODE_BINARIES
 
-const packageRoot = (): string => {
+/**
+ * The folder of this package: the first above this module that holds a
+ * `package.json` (the checkout, or the installed package under
+ * `node_modules`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const packageRoot = (): string => {
   let dir = dirname(fileURLToPath(import.meta.url))
   while (!existsSync(join(dir, "package.json"))) {
     const parent = dirname(dir)
-    if (parent === dir) throw new Error("nodeBinary: no package.json above " + fileURLToPath(import.meta.url))
+    if (parent === dir) throw new InstallError("cannot find the atlas-flex-restore package above " + import.meta.url)
     dir = parent
   }
   return dir

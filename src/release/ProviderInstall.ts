@@ -41,10 +41,10 @@ import type { Stats } from "node:fs"
 import { userInfo } from "node:os"
 import { dirname, isAbsolute, join, resolve } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
-import { fileURLToPath } from "node:url"
 import { packageVersion } from "../atlas/UserAgent.js"
 import { PROVIDER_SOURCE } from "../datasource/schema.js"
 import { packageHashH1 } from "./PackageHash.js"
+import { packageRoot } from "./NodeBinary.js"
 import { BUNDLE_FILES, packProviderBinary, terraformArch } from "./ProviderBinary.js"
 import type { Arch } from "./ProviderBinary.js"
 import { fromRelease, isUrl, releaseSource } from "./ReleaseSource.js"
@@ -117,16 +117,6 @@ export interface Installed {
   /** Whether Terraform searches `dir` without a CLI configuration. */
   readonly implied: boolean
   readonly millis: number
-}
-
-const packageRoot = (): string => {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new InstallError("cannot find the atlas-flex-restore package above " + import.meta.url)
-    dir = parent
-  }
-  return dir
 }
 
 const lstatOrUndefined = (path: string): Stats | undefined => {
