@@ -5,7 +5,8 @@
  * being run, through `MUTATE_ROOMS`) and scripts/mutationScore (the score per
  * room). Suites that drive a built executable, terraform or a CDK CLI cannot
  * see a mutant in `src/` and are left out; so are generated modules (the
- * tfplugin6 codec, the CDKTF bindings).
+ * tfplugin6 codec, the CDKTF bindings). What survives each room's last run,
+ * and why it may, is listed in test/mutation-survivors.md.
  *
  * @since 0.1.0
  */
