@@ -100,7 +100,7 @@ export const apiError = (
   body: unknown,
   headers: RawResponse["headers"],
   retryAfterSeconds: number | undefined,
-  secrets: ReadonlyArray<string> = [],
+  secrets: ReadonlyArray<string>,
 ): ApiError => {
   const fields = errorFields(status, body, headers, secrets)
   switch (true) {
@@ -131,7 +131,7 @@ export const apiError = (
 export const unfollowedChallenge = (
   response: RawResponse,
   challenge: string,
-  secrets: ReadonlyArray<string> = [],
+  secrets: ReadonlyArray<string>,
 ): Unauthorized => {
   const body = parse(response.body)
   const fields = errorFields(
@@ -158,10 +158,10 @@ export const interpretResponse = (
     readonly envelope: boolean
     readonly nowMillis: number
     /** Masked wherever the answer is echoed into an error (its fields, a decoding message). */
-    readonly secrets?: ReadonlyArray<string>
+    readonly secrets: ReadonlyArray<string>
   },
 ): Result.Result<FlexRestoreJob, ApiError | ResponseDecodeError> => {
-  const secrets = options.secrets ?? []
+  const secrets = options.secrets
   const decodeError = (status: number, reason: string) =>
     Result.fail(new ResponseDecodeError({ status, reason: maskSecrets(reason, secrets) }))
   let status = response.status

@@ -34,7 +34,7 @@ describe("parseRetryAfter", () => {
 
 describe("interpretResponse", () => {
   const read = (status: number, body: string, envelope = false) =>
-    interpretResponse({ status, headers: {}, body }, { envelope, nowMillis: now })
+    interpretResponse({ status, headers: {}, body }, { envelope, nowMillis: now, secrets: [] })
   const failure = (r: ReturnType<typeof read>) => {
     if (Result.isSuccess(r)) throw new Error("expected a failure")
     return r.failure
@@ -79,13 +79,19 @@ describe("interpretResponse", () => {
 describe("apiError", () => {
   it("maps 500 to 599 to ServerError, above that to UnexpectedStatus", () => {
     assert.deepStrictEqual(
-      [499, 500, 599, 600, 999].map((status) => apiError(status, {}, {}, undefined)._tag),
+      [499, 500, 599, 600, 999].map((status) => apiError(status, {}, {}, undefined, [])._tag),
       ["UnexpectedStatus", "ServerError", "ServerError", "UnexpectedStatus", "UnexpectedStatus"],
     )
   })
 
   it("without secrets keeps the body's fields verbatim", () => {
-    const e = apiError(400, { detail: "value abcd is bad", reason: "Bad Request" }, { "x-error-code": "X" }, undefined)
+    const e = apiError(
+      400,
+      { detail: "value abcd is bad", reason: "Bad Request" },
+      { "x-error-code": "X" },
+      undefined,
+      [],
+    )
     assert.deepStrictEqual(
       [e._tag, e.errorCode, e.detail, e.reason],
       ["BadRequest", "X", "value abcd is bad", "Bad Request"],

@@ -294,7 +294,7 @@ describe("options: any value a caller can pass configures, or fails typed; never
 // ---- decoding -----------------------------------------------------------------------------------------------------
 
 const respond = (body: string, status = 200, envelope = false) =>
-  interpretResponse({ status, headers: {}, body }, { envelope, nowMillis: Date.now() })
+  interpretResponse({ status, headers: {}, body }, { envelope, nowMillis: Date.now(), secrets: [] })
 
 const apiTag = (status: number): string =>
   status === 400
