@@ -46,7 +46,6 @@ export interface FlexRestoreJobRef {
 
 /** A value as text for a problem report; never throws (`String` does on `{ toString: 0 }` or a null prototype). */
 const describeValue = (value: unknown): string => {
-  if (typeof value === "string") return value
   try {
     return String(value)
   } catch {
