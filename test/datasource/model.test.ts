@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest"
 import type { FlexRestoreJob } from "../../src/atlas/FlexRestoreJob.js"
-import { flexRestoreJobDataSource } from "../../src/datasource/schema.js"
+import {
+  DATA_SOURCE_TYPE,
+  EPHEMERAL_RESOURCE_TYPE,
+  flexRestoreJobDataSource,
+  PROVIDER_SOURCE,
+  providerSchemaJson,
+} from "../../src/datasource/schema.js"
 import { toRef, toState } from "../../src/datasource/model.js"
 import type { FlexRestoreJobConfig, FlexRestoreJobState } from "../../src/datasource/model.js"
 
@@ -119,5 +125,16 @@ describe("toRef", () => {
       name: "flex-demo",
       restoreJobId: "66a0000000000000000000d1",
     })
+  })
+})
+
+describe("providerSchemaJson", () => {
+  it("has the shape `terraform providers schema -json` prints: format 1.0, the data source and the ephemeral resource", () => {
+    const json = providerSchemaJson()
+    expect(json.format_version).toBe("1.0")
+    expect(Object.keys(json.provider_schemas)).toEqual([PROVIDER_SOURCE])
+    const schemas = json.provider_schemas[PROVIDER_SOURCE]
+    expect(schemas.data_source_schemas).toEqual({ [DATA_SOURCE_TYPE]: flexRestoreJobDataSource })
+    expect(schemas.ephemeral_resource_schemas).toEqual({ [EPHEMERAL_RESOURCE_TYPE]: flexRestoreJobDataSource })
   })
 })

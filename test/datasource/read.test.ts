@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Tracer } from "effect"
 import { NotFound } from "../../src/atlas/AtlasError.js"
 import type { AtlasError } from "../../src/atlas/AtlasError.js"
 import type { FlexRestoreJob, FlexRestoreJobRef } from "../../src/atlas/FlexRestoreJob.js"
@@ -51,5 +51,24 @@ describe("read", () => {
       assert.strictEqual(error, notFound)
       assert.strictEqual(error._tag, "NotFound")
     }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("runs as the span datasource.read, the name a user's traces show", () => {
+    const spans: Array<Tracer.NativeSpan> = []
+    const tracer = Tracer.make({
+      span(options) {
+        const span = new Tracer.NativeSpan(options)
+        spans.push(span)
+        return span
+      },
+    })
+    const { layer } = fake(() => Effect.succeed({ status: "COMPLETED" }))
+    return Effect.gen(function* () {
+      yield* read(config)
+      assert.deepStrictEqual(
+        spans.map((s) => s.name),
+        ["datasource.read"],
+      )
+    }).pipe(Effect.provide(layer), Effect.provideService(Tracer.Tracer, tracer))
   })
 })
