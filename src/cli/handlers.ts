@@ -45,7 +45,6 @@ const reported =
       Effect.asVoid,
       Effect.catchCause((cause) =>
         Effect.sync(() => {
-          if (Cause.hasInterruptsOnly(cause)) return
           const secrets = secretsInEnv(deps.io.env)
           const failure = Cause.findErrorOption(cause)
           const line = Option.isSome(failure)
@@ -189,7 +188,6 @@ export const emulator = (deps: CliDeps, input: EmulatorInput): Effect.Effect<voi
     Effect.scoped,
     Effect.catchCause((cause) =>
       Effect.sync(() => {
-        if (Cause.hasInterruptsOnly(cause)) return
         deps.io.stderr(
           `${programName}: EmulatorError: ${defectText(cause).replace(/\s+/g, " ")}. Hint: is ${input.host}:${input.port} free and yours to listen on? --port 0 picks a free port\n`,
         )
