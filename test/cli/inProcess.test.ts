@@ -143,6 +143,15 @@ describe("cli in-process: help, version and usage errors", () => {
     )
   })
 
+  it("several usage errors: one line, their messages joined by '; '", async () => {
+    const ran = await run(["get", "--bogus", "--wrong"])
+    expect(ran.code).toBe(2)
+    expect(ran.stderr).toBe(
+      "atlas-flex-restore: UnrecognizedOption: Unrecognized flag: --bogus in command atlas-flex-restore get; " +
+        "Unrecognized flag: --wrong in command atlas-flex-restore get. Hint: see 'atlas-flex-restore get --help'\n",
+    )
+  })
+
   it("the edges of --retries: 0 and 20 are taken", async () => {
     for (const retries of ["0", "20"])
       expect((await run(["get", ...select(jobs.completed), "--retries", retries], { env: token })).code).toBe(0)
@@ -361,6 +370,21 @@ describe("cli in-process: emulator", () => {
   })
 })
 
+describe("cli in-process: NODE_TLS_REJECT_UNAUTHORIZED=0", () => {
+  it("get and wait warn once on stderr that it is ignored, and read as usual", async () => {
+    const warning =
+      "atlas-flex-restore: warning: NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: the Atlas client always verifies the " +
+      "server's certificate. To trust a private certificate authority or a TLS-intercepting proxy, set " +
+      "NODE_EXTRA_CA_CERTS to its PEM file.\n"
+    const env = { ...token, NODE_TLS_REJECT_UNAUTHORIZED: "0" }
+    for (const command of ["get", "wait"]) {
+      const ran = await run([command, ...select(jobs.completed)], { env })
+      expect([ran.code, ran.stderr]).toStrictEqual([0, warning])
+      expect(JSON.parse(ran.stdout)).toMatchObject({ status: "COMPLETED" })
+    }
+  })
+})
+
 describe("cli in-process: provider install", () => {
   const installed: Installed = {
     dir: "/home/u/.terraform.d/plugins",
@@ -434,6 +458,22 @@ describe("cli in-process: provider install", () => {
       stdout: "",
       stderr: "atlas-flex-restore: InstallFailed: no space left\n",
     })
+  })
+
+  it("Ctrl-C stops the install before the command ends: its signal aborted, exit 130, nothing printed", async () => {
+    const abort = new AbortController()
+    let stopped = false
+    const ran = await run(["provider", "install"], {
+      signal: abort.signal,
+      deps: {
+        installProvider: async () => (_input, signal) =>
+          new Promise<Installed>((_resolve, reject) => {
+            signal.addEventListener("abort", () => setImmediate(() => ((stopped = true), reject(new Error("aborted")))))
+            abort.abort()
+          }),
+      },
+    })
+    expect([ran.code, ran.stdout, ran.stderr, stopped]).toStrictEqual([130, "", "", true])
   })
 })
 
