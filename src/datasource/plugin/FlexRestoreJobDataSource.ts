@@ -26,11 +26,9 @@ export const flexRestoreJob: DataSource<AtlasSession> = {
   typeName: DATA_SOURCE_TYPE,
   schema: flexRestoreJobDataSource,
   validate: (known: KnownValues) => {
-    const ref: Partial<Record<"groupId" | "name" | "restoreJobId", string>> = {}
-    for (const input of inputs) {
-      const value = known[input]
-      if (value !== undefined) ref[refFieldOf[input]] = value
-    }
+    // An unknown input (undefined until apply) is left to checkRef, which skips it.
+    const ref: Partial<Record<"groupId" | "name" | "restoreJobId", string | undefined>> = {}
+    for (const input of inputs) ref[refFieldOf[input]] = known[input]
     return checkRef(ref).map((problem) => {
       const attribute = attributeOf[problem.field]!
       return errorDiagnostic(
