@@ -47,6 +47,8 @@ export const mutationRooms: ReadonlyArray<MutationRoom> = [
       "test/atlas/NodeHttpClient.test.ts",
       "test/atlas/UserAgent.test.ts",
       "test/atlas/echoedSecrets.test.ts",
+      "test/atlas/freshClients.test.ts",
+      "test/atlas/freshParsing.test.ts",
       "test/atlas/layer.test.ts",
       "test/atlas/maskSecrets.test.ts",
       "test/atlas/wait.test.ts",
