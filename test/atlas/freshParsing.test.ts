@@ -262,3 +262,46 @@ describe("AtlasResponse loaded afresh (what counts as a JSON object)", () => {
     }
   })
 })
+
+describe("maskSecrets loaded afresh (the encoders of a secret's forms)", () => {
+  it("masks a secret in each form a server or a URL may carry it, and encodes form and Basic credentials exactly", async () => {
+    const fresh = (await import(
+      /* @vite-ignore */ freshUrl("maskSecrets.ts")
+    )) as typeof import("../../src/atlas/maskSecrets.js")
+    assert.strictEqual(fresh.formEncode("a b&c"), "a+b%26c")
+    assert.strictEqual(fresh.basicCredential("my id", "s3cr:et"), Buffer.from("my+id:s3cr%3Aet").toString("base64"))
+
+    const secret = "p@ss w/\"<ö>&'%"
+    const forms = [
+      secret,
+      encodeURIComponent(secret),
+      encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+      encodeURIComponent(secret).replace(/%20/g, "+"),
+      "p@ss w/&quot;&lt;ö&gt;&amp;&#39;%",
+      Buffer.from(secret).toString("base64").replace(/=+$/, ""),
+      Buffer.from(secret).toString("base64url"),
+      JSON.stringify(secret).slice(1, -1),
+      JSON.stringify(secret).slice(1, -1).replace(/ö/g, "\\u00f6"),
+    ]
+    for (const form of forms) {
+      assert.strictEqual(fresh.maskSecrets(`before ${form} after`, [secret]), "before <redacted> after", form)
+    }
+  })
+})
+
+describe("FlexRestoreJobRef loaded afresh (the rules it names)", () => {
+  it("names each field's rule in a problem", async () => {
+    const fresh = (await import(
+      /* @vite-ignore */ freshUrl("FlexRestoreJobRef.ts")
+    )) as typeof import("../../src/atlas/FlexRestoreJobRef.js")
+    assert.deepStrictEqual(fresh.checkRef({ groupId: "G", name: "-n", restoreJobId: "x" }), [
+      { field: "groupId", value: "G", rule: "24 lower-case hexadecimal digits (^([a-f0-9]{24})$)" },
+      {
+        field: "name",
+        value: "-n",
+        rule: "a letter or digit, then letters, digits or hyphens (^[a-zA-Z0-9][a-zA-Z0-9-]*$)",
+      },
+      { field: "restoreJobId", value: "x", rule: "24 lower-case hexadecimal digits (^([a-f0-9]{24})$)" },
+    ])
+  })
+})

@@ -53,6 +53,7 @@ describe("read", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  // The span's name is fixed when the module loads: judged on a copy loaded afresh inside the test.
   it.effect("runs as the span datasource.read, the name a user's traces show", () => {
     const spans: Array<Tracer.NativeSpan> = []
     const tracer = Tracer.make({
@@ -64,7 +65,13 @@ describe("read", () => {
     })
     const { layer } = fake(() => Effect.succeed({ status: "COMPLETED" }))
     return Effect.gen(function* () {
-      yield* read(config)
+      const fresh = (yield* Effect.promise(
+        () =>
+          import(
+            /* @vite-ignore */ `${new URL("../../src/datasource/read.ts", import.meta.url).pathname}?fresh`
+          ) as Promise<typeof import("../../src/datasource/read.js")>,
+      )).read
+      yield* fresh(config)
       assert.deepStrictEqual(
         spans.map((s) => s.name),
         ["datasource.read"],
