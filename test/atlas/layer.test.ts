@@ -10,6 +10,7 @@ import { FlexRestoreJobsLive, make } from "../../src/atlas/layer.js"
 import { AtlasAuth } from "../../src/atlas/AtlasAuth.js"
 import { fake, json, JOB_BODY, REF } from "./fake.js"
 import type { Fake, Handler } from "./fake.js"
+import { recordingTracer } from "../spans.js"
 
 const base: AtlasClientOptions = { baseUrl: "https://atlas.test", auth: { accessToken: "tok-secret" }, env: {} }
 
@@ -624,14 +625,7 @@ describe("what only some inputs reveal", () => {
   })
 
   it.effect("traces get and wait as named spans, get's annotated with the reference", () => {
-    const spans: Array<Tracer.NativeSpan> = []
-    const tracer = Tracer.make({
-      span(options) {
-        const span = new Tracer.NativeSpan(options)
-        spans.push(span)
-        return span
-      },
-    })
+    const { tracer, spans } = recordingTracer()
     const f = fake(() => json(200, JOB_BODY))
     return Effect.gen(function* () {
       yield* FlexRestoreJobs.use((jobs) => jobs.wait(REF, { interval: 1000 })).pipe(

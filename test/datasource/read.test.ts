@@ -5,6 +5,7 @@ import type { AtlasError } from "../../src/atlas/AtlasError.js"
 import type { FlexRestoreJob, FlexRestoreJobRef } from "../../src/atlas/FlexRestoreJob.js"
 import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
 import { read } from "../../src/datasource/read.js"
+import { recordingTracer } from "../spans.js"
 
 const config = {
   project_id: "6650f1a2b3c4d5e6f7a8b9c0",
@@ -55,14 +56,7 @@ describe("read", () => {
 
   // The span's name is fixed when the module loads: judged on a copy loaded afresh inside the test.
   it.effect("runs as the span datasource.read, the name a user's traces show", () => {
-    const spans: Array<Tracer.NativeSpan> = []
-    const tracer = Tracer.make({
-      span(options) {
-        const span = new Tracer.NativeSpan(options)
-        spans.push(span)
-        return span
-      },
-    })
+    const { tracer, spans } = recordingTracer()
     const { layer } = fake(() => Effect.succeed({ status: "COMPLETED" }))
     return Effect.gen(function* () {
       const fresh = (yield* Effect.promise(
