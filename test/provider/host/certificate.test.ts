@@ -68,13 +68,20 @@ describe("makeServerCertificate", () => {
     const body = "[A-Za-z0-9+/=]"
     const pem = new RegExp(`^-----BEGIN CERTIFICATE-----\n(${body}{64}\n)*${body}{1,64}\n-----END CERTIFICATE-----\n$`)
     // Today's certificate is mostly 576 base64 characters, 9 whole lines; from 2050 its times are GeneralizedTime,
-    // 2 bytes longer each, and its last line is a short one.
+    // 2 bytes longer each, and its last line is mostly a short one (a key or signature a few bytes shorter can make
+    // it whole again, so the short case is asked of one of ten, not of each).
     for (const now of [undefined, new Date("2051-06-01T00:00:00Z")]) {
+      const lastLines: Array<number> = []
       for (let i = 0; i < 10; i++) {
         const certificate = makeServerCertificate({ ...(now ? { now } : {}) })
         expect(certificate.certPem).toMatch(pem)
-        if (now) expect(certificate.der.toString("base64").length % 64).not.toBe(0)
+        lastLines.push(certificate.der.toString("base64").length % 64)
       }
+      if (now)
+        expect(
+          lastLines.some((length) => length !== 0),
+          `last lines ${lastLines.join(" ")}`,
+        ).toBe(true)
     }
   })
 
