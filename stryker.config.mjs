@@ -10,7 +10,7 @@ export default {
   // process.umask(), which the install's file-mode tests need.
   // `related: false`: run every test that covered the mutant. Vitest's related mode (Stryker's default) keeps only
   // the test files whose static imports reach the mutated file, and drops those that load it afresh
-  // (`import("<file>.ts?fresh")`); a mutant with no test left "survived" though its covering test fails on it.
+  // (`loadFresh` of test/fresh.ts: `import("<file>.ts?fresh=N")`); a mutant with no test left "survived" though its covering test fails on it.
   vitest: { configFile: "vitest.mutate.config.ts", pool: "forks", related: false },
   plugins: ["@stryker-mutator/vitest-runner"],
   coverageAnalysis: "perTest",

@@ -12,6 +12,7 @@ import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
 import { FlexRestoreJobsLive } from "../../src/atlas/layer.js"
 import { fake, json, JOB_BODY, REF } from "./fake.js"
 import type { Fake, SeenRequest } from "./fake.js"
+import { loadFresh } from "../fresh.js"
 
 const md5 = (s: string) => createHash("md5").update(s).digest("hex")
 
@@ -889,9 +890,11 @@ describe("AtlasAuth loaded afresh (its module-level helpers and layers, evaluate
     () =>
       Effect.gen(function* () {
         // A second instance of the module alone (its imports stay shared), loaded by this test.
-        const fresh = (yield* Effect.promise(
-          () => import(/* @vite-ignore */ `${new URL("../../src/atlas/AtlasAuth.ts", import.meta.url).pathname}?fresh`),
-        )) as typeof import("../../src/atlas/AtlasAuth.js")
+        const fresh = yield* Effect.promise(() =>
+          loadFresh<typeof import("../../src/atlas/AtlasAuth.js")>(
+            new URL("../../src/atlas/AtlasAuth.ts", import.meta.url),
+          ),
+        )
         assert.notStrictEqual(fresh.AtlasAuth, AtlasAuth)
         let issued = 0
         const { seen, layer: transport } = scriptedTransport((request) => {

@@ -20,6 +20,7 @@ import {
   UnexpectedStatus,
   WaitTimeout,
 } from "../../src/atlas/AtlasError.js"
+import { loadFresh } from "../fresh.js"
 
 describe("AtlasError messages", () => {
   it("InvalidRequest lists every field with its value and rule", () => {
@@ -108,9 +109,9 @@ describe("AtlasError messages", () => {
 describe("AtlasError loaded afresh (the classes' tags and fields, evaluated inside the test)", () => {
   it("every class decodes its tag and all its fields, extra keys dropped", async () => {
     // A second instance of the module, loaded by this test.
-    const fresh = (await import(
-      /* @vite-ignore */ `${new URL("../../src/atlas/AtlasError.ts", import.meta.url).pathname}?fresh`
-    )) as typeof import("../../src/atlas/AtlasError.js")
+    const fresh = await loadFresh<typeof import("../../src/atlas/AtlasError.js")>(
+      new URL("../../src/atlas/AtlasError.ts", import.meta.url),
+    )
     expect(fresh.BadRequest).not.toBe(BadRequest)
     const api = {
       status: 400,

@@ -6,13 +6,10 @@
  * default, the service's key, the static and exported layers, the media type
  * and the fetch client's `redirect: "manual"` are all evaluated once, when the
  * module loads. Stryker activates a mutant after a test file's static imports
- * have run, so only a copy loaded by an `await import(".../Module.ts?fresh…")`
- * in a test body sees it; the assertions below are on what a server, a client
- * or a user sees of that copy.
- *
- * Each test loads its own copy (a query string of its own): the module-level
- * code is then evaluated, and its mutants covered, by every test that judges
- * them, not only by the first test to import the module.
+ * have run, so only a copy loaded in a test body (`loadFresh`, test/fresh.ts)
+ * sees it; the assertions below are on what a server, a client or a user sees
+ * of that copy. Each test loads its own copy, so every test that judges a
+ * module-level mutant is credited with covering it.
  *
  * Not judged: the key of `CurrentAttempt`. Within one copy of the module the
  * reference that `asAttempt` provides and `send` reads is one object, so the
@@ -29,15 +26,14 @@ import { AtlasAuth } from "../../src/atlas/AtlasAuth.js"
 import { resolveConfig } from "../../src/atlas/AtlasConfig.js"
 import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
 import { fake, json, JOB_BODY, REF } from "./fake.js"
+import { loadFresh } from "../fresh.js"
 
 type TransportModule = typeof import("../../src/atlas/AtlasTransport.js")
 type NodeHttpClientModule = typeof import("../../src/atlas/NodeHttpClient.js")
 type LayerModule = typeof import("../../src/atlas/layer.js")
 
-let loads = 0
 /** A copy of `src/atlas/<file>` of its own, evaluated now (its imports stay the shared ones). */
-const fresh = <M>(file: string): Promise<M> =>
-  import(/* @vite-ignore */ `${new URL(`../../src/atlas/${file}`, import.meta.url).pathname}?fresh=${++loads}`)
+const freshAtlas = <M>(file: string): Promise<M> => loadFresh<M>(new URL(`../../src/atlas/${file}`, import.meta.url))
 
 const MEDIA_TYPE = "application/vnd.atlas.2024-11-13+json"
 const JOB_PATH = `/api/atlas/v2/groups/${REF.groupId}/flexClusters/${REF.name}/backup/restoreJobs/${REF.restoreJobId}`
@@ -72,7 +68,7 @@ const scripted = (
 describe("AtlasTransport loaded afresh", () => {
   it.effect("answers an exchange made outside any attempt (no attempt clock is needed)", () =>
     Effect.gen(function* () {
-      const transport = yield* Effect.promise(() => fresh<TransportModule>("AtlasTransport.ts"))
+      const transport = yield* Effect.promise(() => freshAtlas<TransportModule>("AtlasTransport.ts"))
       const t = scripted(transport, () => Effect.succeed(new Response("{}", { status: 201, headers: { "x-a": "1" } })))
       const response = yield* t.send
       assert.deepStrictEqual([response.status, response.headers["x-a"], response.body], [201, "1", "{}"])
@@ -82,7 +78,7 @@ describe("AtlasTransport loaded afresh", () => {
 
   it.effect("sends no trace headers (traceparent, b3) to Atlas", () =>
     Effect.gen(function* () {
-      const transport = yield* Effect.promise(() => fresh<TransportModule>("AtlasTransport.ts"))
+      const transport = yield* Effect.promise(() => freshAtlas<TransportModule>("AtlasTransport.ts"))
       const t = scripted(transport, () => Effect.succeed(new Response("{}")))
       yield* t.send
       const names = Object.keys(t.seen[0]!.headers)
@@ -93,7 +89,7 @@ describe("AtlasTransport loaded afresh", () => {
 
   it.effect("refuses a declared size over the cap with ResponseDecodeError, and cancels the unread body", () =>
     Effect.gen(function* () {
-      const transport = yield* Effect.promise(() => fresh<TransportModule>("AtlasTransport.ts"))
+      const transport = yield* Effect.promise(() => freshAtlas<TransportModule>("AtlasTransport.ts"))
       let cancelled!: () => void
       const cancel = new Promise<void>((resolve) => (cancelled = resolve))
       // Never closed: only a cancellation ends it.
@@ -115,7 +111,7 @@ describe("AtlasTransport loaded afresh", () => {
 
   it.effect("stops a chunked body past the cap with ResponseDecodeError and the response's status", () =>
     Effect.gen(function* () {
-      const transport = yield* Effect.promise(() => fresh<TransportModule>("AtlasTransport.ts"))
+      const transport = yield* Effect.promise(() => freshAtlas<TransportModule>("AtlasTransport.ts"))
       const body = new ReadableStream<Uint8Array>({
         start: (c) => {
           for (const chunk of ["123456", "78901"]) c.enqueue(new TextEncoder().encode(chunk))
@@ -133,7 +129,7 @@ describe("AtlasTransport loaded afresh", () => {
 
   it.effect("asAttempt makes the exchanges of one attempt share one timeout", () =>
     Effect.gen(function* () {
-      const transport = yield* Effect.promise(() => fresh<TransportModule>("AtlasTransport.ts"))
+      const transport = yield* Effect.promise(() => freshAtlas<TransportModule>("AtlasTransport.ts"))
       const t = scripted(transport, () => Effect.as(Effect.sleep(600), new Response("{}")), { timeoutMillis: 1000 })
       // One attempt of two exchanges, then one of a single exchange, each exchange 600 ms under a 1000 ms timeout.
       const fiber = yield* Effect.forkChild(
@@ -156,7 +152,7 @@ describe("AtlasTransport loaded afresh", () => {
   it.effect("its transport layer serves an AtlasAuth from another copy of the module (services meet by key)", () =>
     Effect.gen(function* () {
       // As with two installs of the package: the main copy's AtlasAuth finds the fresh copy's transport.
-      const transport = yield* Effect.promise(() => fresh<TransportModule>("AtlasTransport.ts"))
+      const transport = yield* Effect.promise(() => freshAtlas<TransportModule>("AtlasTransport.ts"))
       const t = scripted(transport, () => Effect.succeed(new Response("{}")))
       const config = Result.getOrThrow(resolveConfig({ auth: { accessToken: "tok" }, env: {} }))
       const response = yield* AtlasAuth.use((auth) => auth.send(HttpClientRequest.get("https://atlas.test/p"))).pipe(
@@ -221,7 +217,7 @@ describe("NodeHttpClient loaded afresh", () => {
     Effect.runPromiseExit(Effect.provide(effect, client.layer()))
 
   it("streams a body chunk by chunk as the server writes it", async () => {
-    const client = await fresh<NodeHttpClientModule>("NodeHttpClient.ts")
+    const client = await freshAtlas<NodeHttpClientModule>("NodeHttpClient.ts")
     const server = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "text/plain" })
       res.write("first,")
@@ -239,7 +235,7 @@ describe("NodeHttpClient loaded afresh", () => {
   })
 
   it("fails a refused connection with a TransportError holding the request and ECONNREFUSED", async () => {
-    const client = await fresh<NodeHttpClientModule>("NodeHttpClient.ts")
+    const client = await freshAtlas<NodeHttpClientModule>("NodeHttpClient.ts")
     const gone = await serve((_req, res) => res.end())
     await gone.stop()
     const request = HttpClientRequest.get(`${gone.url}/p`)
@@ -256,7 +252,7 @@ describe("NodeHttpClient loaded afresh", () => {
   })
 
   it("keeps a leading byte order mark of a URL-encoded body in the first name, as effect's fetch response does", async () => {
-    const client = await fresh<NodeHttpClientModule>("NodeHttpClient.ts")
+    const client = await freshAtlas<NodeHttpClientModule>("NodeHttpClient.ts")
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("a=1&b=2")])
     const server = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/x-www-form-urlencoded" })
@@ -282,7 +278,7 @@ describe("NodeHttpClient loaded afresh", () => {
   })
 
   it("fails a body read after its request's scope closed: the connection closed before the body ended", async () => {
-    const client = await fresh<NodeHttpClientModule>("NodeHttpClient.ts")
+    const client = await freshAtlas<NodeHttpClientModule>("NodeHttpClient.ts")
     const server = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "text/plain", "content-length": "5" })
       res.end("hello")
@@ -328,7 +324,7 @@ describe("FlexRestoreJobsLive loaded afresh", () => {
 
   it.effect("layer: the service over the HttpClient in context asks for the versioned media type", () =>
     Effect.gen(function* () {
-      const live = yield* Effect.promise(() => fresh<LayerModule>("layer.ts"))
+      const live = yield* Effect.promise(() => freshAtlas<LayerModule>("layer.ts"))
       const f = fake(() => json(200, JOB_BODY))
       const job = yield* FlexRestoreJobs.use((jobs) => jobs.get(REF)).pipe(
         Effect.provide(
@@ -344,7 +340,7 @@ describe("FlexRestoreJobsLive loaded afresh", () => {
   )
 
   it("layerNode: a job read over node:http, the server asked for the versioned media type", async () => {
-    const live = await fresh<LayerModule>("layer.ts")
+    const live = await freshAtlas<LayerModule>("layer.ts")
     const server = await serve((_req, res) => {
       res.writeHead(200, { "content-type": MEDIA_TYPE })
       res.end(JSON.stringify(JOB_BODY))
@@ -362,7 +358,7 @@ describe("FlexRestoreJobsLive loaded afresh", () => {
   })
 
   it("layerFetch: a redirect is not followed but fails as UnexpectedStatus, the target never asked", async () => {
-    const live = await fresh<LayerModule>("layer.ts")
+    const live = await freshAtlas<LayerModule>("layer.ts")
     const server = await serve((req, res) => {
       if (req.url === "/elsewhere") {
         res.writeHead(200, { "content-type": MEDIA_TYPE })

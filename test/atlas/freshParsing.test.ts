@@ -5,24 +5,21 @@
  * `isBlank`, `positiveInt`, `isObject`, ...), the digest algorithm table and
  * the job schemas are evaluated once, when the module loads. Stryker activates
  * a mutant after a test file's static imports have run, so only a copy loaded
- * by an `await import(".../Module.ts?fresh")` in a test body sees it; the
- * assertions below are on what a server, a client or a user sees of that copy.
- *
- * One test per module: the module is evaluated (and its module-level code
- * covered) by the first test that imports it, so that test judges all of it.
+ * in a test body (`loadFresh`, test/fresh.ts) sees it; the assertions below
+ * are on what a server, a client or a user sees of that copy.
  */
 import { createHash } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
 import { Redacted, Result, Schema } from "effect"
 import * as StaticDigest from "../../src/atlas/DigestChallenge.js"
+import { loadFresh } from "../fresh.js"
 
-const freshUrl = (file: string) => `${new URL(`../../src/atlas/${file}`, import.meta.url).pathname}?fresh`
+/** A copy of `src/atlas/<file>` of its own, evaluated now (its imports stay the shared ones). */
+const freshAtlas = <M>(file: string): Promise<M> => loadFresh<M>(new URL(`../../src/atlas/${file}`, import.meta.url))
 
 describe("DigestChallenge loaded afresh (space test, algorithm table, quoting)", () => {
   it("parses challenges with spaces, tabs and line breaks, accepts every supported algorithm, and answers each exactly", async () => {
-    const fresh = (await import(
-      /* @vite-ignore */ freshUrl("DigestChallenge.ts")
-    )) as typeof import("../../src/atlas/DigestChallenge.js")
+    const fresh = await freshAtlas<typeof import("../../src/atlas/DigestChallenge.js")>("DigestChallenge.ts")
     assert.notStrictEqual(fresh.parseDigestChallenge, StaticDigest.parseDigestChallenge)
 
     // Spaces, tabs and line breaks separate the scheme from its parameters and the parameters from each other.
@@ -98,9 +95,7 @@ describe("DigestChallenge loaded afresh (space test, algorithm table, quoting)",
 
 describe("FlexRestoreJob loaded afresh (terminal statuses, the job and link schemas)", () => {
   it("stops polling at COMPLETED and FAILED only, and decodes every field of a job and its links", async () => {
-    const fresh = (await import(
-      /* @vite-ignore */ freshUrl("FlexRestoreJob.ts")
-    )) as typeof import("../../src/atlas/FlexRestoreJob.js")
+    const fresh = await freshAtlas<typeof import("../../src/atlas/FlexRestoreJob.js")>("FlexRestoreJob.ts")
 
     assert.deepStrictEqual(
       ["COMPLETED", "FAILED", "PENDING", "QUEUED", "RUNNING", "completed", "", undefined].map(fresh.isTerminalStatus),
@@ -142,9 +137,7 @@ describe("FlexRestoreJob loaded afresh (terminal statuses, the job and link sche
 
 describe("AtlasConfig loaded afresh (TLS override notice, secrets, positive integers)", () => {
   it("warns about NODE_TLS_REJECT_UNAUTHORIZED=0, redacts given secrets, refuses blank ones, and reads positive integers", async () => {
-    const fresh = (await import(
-      /* @vite-ignore */ freshUrl("AtlasConfig.ts")
-    )) as typeof import("../../src/atlas/AtlasConfig.js")
+    const fresh = await freshAtlas<typeof import("../../src/atlas/AtlasConfig.js")>("AtlasConfig.ts")
 
     assert.strictEqual(
       fresh.ignoredTlsOverride({ NODE_TLS_REJECT_UNAUTHORIZED: "0" }),
@@ -217,9 +210,7 @@ describe("AtlasConfig loaded afresh (TLS override notice, secrets, positive inte
 
 describe("AtlasResponse loaded afresh (what counts as a JSON object)", () => {
   it("decodes an object body as the job, refuses an array or null, and reads error fields from an object body", async () => {
-    const fresh = (await import(
-      /* @vite-ignore */ freshUrl("AtlasResponse.ts")
-    )) as typeof import("../../src/atlas/AtlasResponse.js")
+    const fresh = await freshAtlas<typeof import("../../src/atlas/AtlasResponse.js")>("AtlasResponse.ts")
     const read = (status: number, body: string, envelope = false) =>
       fresh.interpretResponse({ status, headers: {}, body }, { envelope, nowMillis: 0, secrets: ["s3cret"] })
     const failureMessage = (r: ReturnType<typeof read>) =>
@@ -265,9 +256,7 @@ describe("AtlasResponse loaded afresh (what counts as a JSON object)", () => {
 
 describe("maskSecrets loaded afresh (the encoders of a secret's forms)", () => {
   it("masks a secret in each form a server or a URL may carry it, and encodes form and Basic credentials exactly", async () => {
-    const fresh = (await import(
-      /* @vite-ignore */ freshUrl("maskSecrets.ts")
-    )) as typeof import("../../src/atlas/maskSecrets.js")
+    const fresh = await freshAtlas<typeof import("../../src/atlas/maskSecrets.js")>("maskSecrets.ts")
     assert.strictEqual(fresh.formEncode("a b&c"), "a+b%26c")
     assert.strictEqual(fresh.basicCredential("my id", "s3cr:et"), Buffer.from("my+id:s3cr%3Aet").toString("base64"))
 
@@ -291,9 +280,7 @@ describe("maskSecrets loaded afresh (the encoders of a secret's forms)", () => {
 
 describe("FlexRestoreJobRef loaded afresh (the rules it names)", () => {
   it("names each field's rule in a problem", async () => {
-    const fresh = (await import(
-      /* @vite-ignore */ freshUrl("FlexRestoreJobRef.ts")
-    )) as typeof import("../../src/atlas/FlexRestoreJobRef.js")
+    const fresh = await freshAtlas<typeof import("../../src/atlas/FlexRestoreJobRef.js")>("FlexRestoreJobRef.ts")
     assert.deepStrictEqual(fresh.checkRef({ groupId: "G", name: "-n", restoreJobId: "x" }), [
       { field: "groupId", value: "G", rule: "24 lower-case hexadecimal digits (^([a-f0-9]{24})$)" },
       {

@@ -6,6 +6,7 @@ import type { FlexRestoreJob, FlexRestoreJobRef } from "../../src/atlas/FlexRest
 import { FlexRestoreJobs } from "../../src/atlas/FlexRestoreJobs.js"
 import { read } from "../../src/datasource/read.js"
 import { recordingTracer } from "../spans.js"
+import { loadFresh } from "../fresh.js"
 
 const config = {
   project_id: "6650f1a2b3c4d5e6f7a8b9c0",
@@ -59,12 +60,11 @@ describe("read", () => {
     const { tracer, spans } = recordingTracer()
     const { layer } = fake(() => Effect.succeed({ status: "COMPLETED" }))
     return Effect.gen(function* () {
-      const fresh = (yield* Effect.promise(
-        () =>
-          import(
-            /* @vite-ignore */ `${new URL("../../src/datasource/read.ts", import.meta.url).pathname}?fresh`
-          ) as Promise<typeof import("../../src/datasource/read.js")>,
-      )).read
+      const { read: fresh } = yield* Effect.promise(() =>
+        loadFresh<typeof import("../../src/datasource/read.js")>(
+          new URL("../../src/datasource/read.ts", import.meta.url),
+        ),
+      )
       yield* fresh(config)
       assert.deepStrictEqual(
         spans.map((s) => s.name),

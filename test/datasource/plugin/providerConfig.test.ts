@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { secretsOf, toClientOptions } from "../../../src/datasource/plugin/ProviderConfig.js"
+import { loadFresh } from "../../fresh.js"
 
 const env = { HOME: "/home/someone", MONGODB_ATLAS_ACCESS_TOKEN: "env-token" } as const
 
@@ -134,9 +135,9 @@ describe("secretsOf", () => {
 
 describe("ProviderConfig loaded afresh (its module-level variable table evaluated inside the test)", () => {
   it("merges half a pair into the attribute's variable and lists the environment's secrets", async () => {
-    const fresh = (await import(
-      /* @vite-ignore */ `${new URL("../../../src/datasource/plugin/ProviderConfig.ts", import.meta.url).pathname}?fresh`
-    )) as typeof import("../../../src/datasource/plugin/ProviderConfig.js")
+    const fresh = await loadFresh<typeof import("../../../src/datasource/plugin/ProviderConfig.js")>(
+      new URL("../../../src/datasource/plugin/ProviderConfig.ts", import.meta.url),
+    )
     expect(fresh.toClientOptions).not.toBe(toClientOptions)
     expect(fresh.toClientOptions({ client_id: "id" }, {})).toStrictEqual({ env: { MONGODB_ATLAS_CLIENT_ID: "id" } })
     expect(fresh.secretsOf({}, { MONGODB_ATLAS_ACCESS_TOKEN: "env-token" })).toEqual(["env-token"])

@@ -4,6 +4,7 @@ import { join } from "node:path"
 import { rootCertificates } from "node:tls"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { atlasTrust, LauncherEnv } from "../../../src/datasource/plugin/Trust.js"
+import { loadFresh } from "../../fresh.js"
 
 let dir: string
 beforeAll(() => {
@@ -85,9 +86,9 @@ describe("atlasTrust", () => {
 
 describe("Trust loaded afresh (its module-level PEM pattern evaluated inside the test)", () => {
   it("finds each PEM block of the extra file, and only them", async () => {
-    const fresh = (await import(
-      /* @vite-ignore */ `${new URL("../../../src/datasource/plugin/Trust.ts", import.meta.url).pathname}?fresh`
-    )) as typeof import("../../../src/datasource/plugin/Trust.js")
+    const fresh = await loadFresh<typeof import("../../../src/datasource/plugin/Trust.js")>(
+      new URL("../../../src/datasource/plugin/Trust.ts", import.meta.url),
+    )
     expect(fresh.atlasTrust).not.toBe(atlasTrust)
     const { warnings, warn } = recorder()
     const extra = file("fresh.pem", `# first\n${first}\nbetween\n${second}\ntrailing words\n`)

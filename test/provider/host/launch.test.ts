@@ -8,9 +8,10 @@ import { afterEach, describe, expect, it } from "vitest"
 import { epochMillis, uptimeMillis } from "../../../src/provider/host/Clock.js"
 import { Launch } from "../../../src/provider/host/LaunchHooks.js"
 import type { LaunchInfo } from "../../../src/provider/host/LaunchHooks.js"
+import { loadFresh } from "../../fresh.js"
 
-const fresh = (file: string, tag: string) =>
-  import(/* @vite-ignore */ `${new URL(`../../../src/provider/host/${file}`, import.meta.url).pathname}?${tag}`)
+/** A copy of `src/provider/host/<file>` of its own, evaluated now. */
+const fresh = <M>(file: string) => loadFresh<M>(new URL(`../../../src/provider/host/${file}`, import.meta.url))
 
 const before = Launch.get()
 afterEach(() => void Launch.set(before as LaunchInfo))
@@ -20,7 +21,7 @@ describe("the launch hooks", () => {
     const info = { launchedAt: 12.5 }
     expect(Launch.set(info)).toBe(info)
     expect(Launch.get()).toBe(info)
-    const copy = await fresh("LaunchHooks.ts", "fresh")
+    const copy = await fresh<typeof import("../../../src/provider/host/LaunchHooks.js")>("LaunchHooks.ts")
     expect(copy.Launch.get()).toBe(info)
     const other = { launchedAt: 99 }
     copy.Launch.set(other)
@@ -29,13 +30,15 @@ describe("the launch hooks", () => {
 
   it("start the plugin's clock at the launch, when a launcher noted it", async () => {
     Launch.set({ launchedAt: 12.5 })
-    expect((await fresh("StartClock.ts", "fresh-launched")).bootMillis).toBe(12.5)
+    expect((await fresh<typeof import("../../../src/provider/host/StartClock.js")>("StartClock.ts")).bootMillis).toBe(
+      12.5,
+    )
   })
 
   it("start the plugin's clock at its own first line without a launcher", async () => {
     Launch.set(undefined as never)
     const earliest = uptimeMillis()
-    const { bootMillis } = await fresh("StartClock.ts", "fresh-unlaunched")
+    const { bootMillis } = await fresh<typeof import("../../../src/provider/host/StartClock.js")>("StartClock.ts")
     expect(bootMillis).toBeGreaterThanOrEqual(earliest)
     expect(bootMillis).toBeLessThanOrEqual(uptimeMillis())
   })

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { packageHashH1, sha256Hex, zipHash } from "../../../src/release/PackageHash.js"
+import { loadFresh } from "../../fresh.js"
 
 const root = mkdtempSync(join(tmpdir(), "package-hash-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -134,9 +135,9 @@ describe("zipHash and sha256Hex", () => {
 
 describe("PackageHash loaded afresh (its module-level functions evaluated inside the test)", () => {
   it("hashes as the module loaded once does", async () => {
-    const fresh = (await import(
-      /* @vite-ignore */ `${new URL("../../../src/release/PackageHash.ts", import.meta.url).pathname}?fresh`
-    )) as typeof import("../../../src/release/PackageHash.js")
+    const fresh = await loadFresh<typeof import("../../../src/release/PackageHash.js")>(
+      new URL("../../../src/release/PackageHash.ts", import.meta.url),
+    )
     expect(fresh.zipHash).not.toBe(zipHash)
     const dir = folder()
     writeFileSync(join(dir, "f"), "fresh")

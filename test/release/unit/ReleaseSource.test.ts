@@ -35,6 +35,7 @@ import { fromRelease, releaseNames, releaseSource, verifySignature } from "../..
 import type { ReleaseSource } from "../../../src/release/ReleaseSource.js"
 import { InstallError, Interrupted } from "../../../src/release/Step.js"
 import { fakeRelease, throwawayKey, writeZip } from "../fixtures.js"
+import { loadFresh } from "../../fresh.js"
 
 const root = mkdtempSync(join(tmpdir(), "release-source-"))
 const servers: Array<Server> = []
@@ -831,9 +832,9 @@ describe("fromRelease with --verify-key", () => {
 
 describe("ReleaseSource loaded afresh (its module-level patterns and limits evaluated inside the test)", () => {
   it("names releases, lists a folder's and reads up to the limits as the module loaded once does", async () => {
-    const fresh = (await import(
-      /* @vite-ignore */ `${new URL("../../../src/release/ReleaseSource.ts", import.meta.url).pathname}?fresh`
-    )) as typeof import("../../../src/release/ReleaseSource.js")
+    const fresh = await loadFresh<typeof import("../../../src/release/ReleaseSource.js")>(
+      new URL("../../../src/release/ReleaseSource.ts", import.meta.url),
+    )
     expect(fresh.releaseSource).not.toBe(releaseSource)
     const r = await release()
     writeFileSync(join(r.dir, `${SUMS}.sig`), "signature")
